@@ -1,0 +1,198 @@
+//! Routing of the `auth` component and its small handlers.
+
+use anyhow::Context;
+use http::{Method, StatusCode};
+use serde::{Deserialize, Serialize};
+
+use dms_platform::auth::{self, Jwks, Role, TokenIssuer};
+use dms_platform::db::Value;
+use dms_platform::events::USER_JSON;
+use dms_platform::http::{self as web, DEFAULT_BODY_LIMIT};
+use dms_platform::model::{User, USER_COLUMNS};
+use dms_platform::accounts::{
+    check_email, check_password, check_time_zone, check_username, unique_user_conflict,
+};
+use dms_platform::validate::Validator;
+use dms_platform::{respond, ApiError, Host, Request, Response};
+
+use crate::login;
+
+/// Routes one request of the `auth` component.
+pub fn route(host: &Host<'_>, request: Request) -> Response {
+    let path = request.uri().path().trim_end_matches('/').to_owned();
+    let method = request.method().clone();
+    respond(match (path.as_str(), method) {
+        ("/api/auth/register", Method::POST) => register(host, &request),
+        ("/api/auth/login", Method::POST) => login::login(host, &request),
+        ("/api/auth/me", Method::GET) => me(host, &request),
+        ("/api/auth/password", Method::POST) => change_password(host, &request),
+        ("/api/auth/verify", Method::GET) => verify(host, &request),
+        ("/.well-known/jwks.json", Method::GET) => jwks(host),
+        ("/api/health", Method::GET) => health(host),
+        ("/api/auth/register" | "/api/auth/login" | "/api/auth/password", _) => {
+            Err(ApiError::MethodNotAllowed(&["POST"]))
+        }
+        ("/api/auth/me" | "/api/auth/verify" | "/.well-known/jwks.json" | "/api/health", _) => {
+            Err(ApiError::MethodNotAllowed(&["GET"]))
+        }
+        _ => Err(ApiError::not_found("route")),
+    })
+}
+
+/// The body of register and login answers.
+#[derive(Debug, Serialize)]
+pub struct TokenResponse {
+    pub access_token: String,
+    pub token_type: &'static str,
+    pub expires_in: i64,
+    pub user: User,
+}
+
+/// Signs a token for `user` and wraps it in the token response.
+pub fn token_response(host: &Host<'_>, user: User) -> Result<TokenResponse, ApiError> {
+    let issuer = TokenIssuer::from_host(host)?;
+    let role = Role::parse(&user.role).context("unknown role in app_user row")?;
+    let access_token = issuer.issue(user.id, role, &user.username, host.now())?;
+    Ok(TokenResponse {
+        access_token,
+        token_type: "Bearer",
+        expires_in: issuer.ttl_seconds(),
+        user,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RegisterRequest {
+    username: String,
+    email: String,
+    password: String,
+    #[serde(default)]
+    timezone: Option<String>,
+}
+
+fn register(host: &Host<'_>, request: &Request) -> Result<Response, ApiError> {
+    let body: RegisterRequest = web::parse_json(request, DEFAULT_BODY_LIMIT)?;
+    let mut validator = Validator::new();
+    check_username(&mut validator, &body.username);
+    check_email(&mut validator, &body.email);
+    check_time_zone(&mut validator, body.timezone.as_deref());
+    check_password(&mut validator, "password", &body.password);
+    validator.finish()?;
+
+    let hash = auth::hash_password(&body.password)?;
+    let user = insert_client(host, &body, &hash)?;
+    let location = format!("/api/users/{}", user.id);
+    Ok(web::created(&location, &token_response(host, user)?))
+}
+
+fn insert_client(host: &Host<'_>, body: &RegisterRequest, hash: &str) -> Result<User, ApiError> {
+    let sql = format!(
+        "insert into app_user as u (username, email, password_hash, role, timezone)
+         values ($1, $2, $3, 'client', $4)
+         returning {USER_COLUMNS}"
+    );
+    let rows = host
+        .db()?
+        .query(
+            &sql,
+            &[
+                Value::from(body.username.trim()),
+                Value::from(body.email.trim()),
+                Value::from(hash),
+                Value::opt_str(body.timezone.as_deref()),
+            ],
+        )
+        .map_err(unique_user_conflict)?;
+    let row = rows.first().context("insert returned no row")?;
+    Ok(User::from_row(&row)?)
+}
+
+fn me(host: &Host<'_>, request: &Request) -> Result<Response, ApiError> {
+    let current = auth::authenticate(host, request)?;
+    let user = login::load_user(host, current.id)?.ok_or_else(|| ApiError::not_found("user"))?;
+    Ok(web::ok(&user))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PasswordRequest {
+    current_password: String,
+    new_password: String,
+}
+
+fn change_password(host: &Host<'_>, request: &Request) -> Result<Response, ApiError> {
+    let current = auth::authenticate(host, request)?;
+    let body: PasswordRequest = web::parse_json(request, DEFAULT_BODY_LIMIT)?;
+    let mut validator = Validator::new();
+    check_password(&mut validator, "new_password", &body.new_password);
+    validator.finish()?;
+
+    let stored = login::password_hash(host, current.id)?.ok_or_else(|| ApiError::not_found("user"))?;
+    if !auth::verify_password(&body.current_password, &stored) {
+        return Err(ApiError::invalid("current_password", "current_password is wrong"));
+    }
+    let hash = auth::hash_password(&body.new_password)?;
+    let user = store_password(host, current.id, &hash)?;
+    Ok(web::ok(&token_response(host, user)?))
+}
+
+fn store_password(host: &Host<'_>, user_id: uuid::Uuid, hash: &str) -> Result<User, ApiError> {
+    // Truncated to whole seconds, as token issue times are, so a token issued in
+    // this second stays valid and every earlier one is revoked.
+    let user_json = USER_JSON;
+    let sql = format!(
+        "with updated as (
+             update app_user as u set password_hash = $2, password_changed_at = date_trunc('second', now())
+             where user_id = $1 and deleted_at is null
+             returning u.*
+         ),
+         event as (
+             insert into outbox (event_type, data) select 'user.updated', {user_json} from updated u
+         )
+         select {USER_COLUMNS} from updated u"
+    );
+    let rows = host.db()?.query(&sql, &[Value::Uuid(user_id), Value::from(hash)])?;
+    let row = rows.first().ok_or_else(|| ApiError::not_found("user"))?;
+    Ok(User::from_row(&row)?)
+}
+
+fn verify(host: &Host<'_>, request: &Request) -> Result<Response, ApiError> {
+    let current = auth::authenticate(host, request)?;
+    let mut response = web::json_response(
+        StatusCode::OK,
+        &serde_json::json!({"id": current.id, "role": current.role.as_str()}),
+    );
+    let headers = response.headers_mut();
+    headers.insert("x-user-id", current.id.to_string().parse().context("user id header")?);
+    headers.insert("x-user-role", http::HeaderValue::from_static(current.role.as_str()));
+    Ok(response)
+}
+
+fn jwks(host: &Host<'_>) -> Result<Response, ApiError> {
+    let text = host
+        .config("jwt_verifying_keys")
+        .context("jwt_verifying_keys is not set")?;
+    let set: Jwks = serde_json::from_str(&text).context("Failed to parse jwt_verifying_keys")?;
+    let mut response = web::ok(&set);
+    response.headers_mut().insert(
+        http::header::CACHE_CONTROL,
+        http::HeaderValue::from_static("public, max-age=300"),
+    );
+    Ok(response)
+}
+
+fn health(host: &Host<'_>) -> Result<Response, ApiError> {
+    let reachable = host
+        .db()
+        .and_then(|db| db.query("select 1 as ok", &[]))
+        .is_ok();
+    if reachable {
+        Ok(web::ok(&serde_json::json!({"status": "ok", "database": "ok"})))
+    } else {
+        Ok(web::json_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &serde_json::json!({"status": "unavailable", "database": "unreachable"}),
+        ))
+    }
+}

@@ -1,0 +1,50 @@
+//! Shared library of the DMS components: the ports a router runs against (database,
+//! configuration, clock) with their Spin and native adapters, problem+json errors,
+//! strict JSON bodies, pagination, tokens and guards.
+
+pub mod accounts;
+pub mod auth;
+pub mod db;
+pub mod energy;
+pub mod events;
+pub mod host;
+pub mod http;
+pub mod model;
+pub mod problem;
+pub mod validate;
+
+#[cfg(feature = "native")]
+pub mod native;
+#[cfg(target_arch = "wasm32")]
+pub mod spin;
+
+use bytes::Bytes;
+
+pub use crate::host::Host;
+pub use crate::http::Request;
+pub use crate::problem::ApiError;
+
+pub type Response = ::http::Response<Bytes>;
+
+/// A component's router: one request in, one response out.
+pub type Router = fn(&Host<'_>, Request) -> Response;
+
+/// Turns a handler's result into the response, errors as problem+json.
+pub fn respond(result: Result<Response, ApiError>) -> Response {
+    result.unwrap_or_else(ApiError::into_response)
+}
+
+/// Runs a router for one request inside Spin: database through `pg4`, settings
+/// from Spin variables.
+#[cfg(target_arch = "wasm32")]
+pub fn serve_spin(request: Request, router: Router) -> Response {
+    let config = spin::SpinConfig;
+    let clock = host::SystemClock;
+    let connector: host::Connector<'_> = Box::new(|| {
+        let url = host::Config::get(&config, "database_url")
+            .ok_or_else(|| db::DbError::Connection("database_url is not set".into()))?;
+        Ok(Box::new(spin::SpinDatabase::open(&url)?) as Box<dyn db::Database>)
+    });
+    let host = Host::new(connector, &config, &clock);
+    router(&host, request)
+}
