@@ -515,9 +515,11 @@ def check_network_policies(objects: list[dict]) -> list[str]:
     broker_policy = find_one(objects, "NetworkPolicy", "dms-broker")
     database_pods = database_pod_labels(objects)
     broker_pods = broker_pod_labels(objects)
-    if len(database_pods) != 1 or not labels_match(database_policy["spec"]["podSelector"]["matchLabels"], database_pods[0]):
+    database_selector = database_policy["spec"]["podSelector"]["matchLabels"]
+    broker_selector = broker_policy["spec"]["podSelector"]["matchLabels"]
+    if len(database_pods) != 1 or not labels_match(database_selector, database_pods[0]):
         problems.append("NetworkPolicy dms-database does not select the one PostgreSQL workload")
-    if len(broker_pods) != 1 or not labels_match(broker_policy["spec"]["podSelector"]["matchLabels"], broker_pods[0]):
+    if len(broker_pods) != 1 or not labels_match(broker_selector, broker_pods[0]):
         problems.append("NetworkPolicy dms-broker does not select the one RabbitMQ workload")
     meters = find_one(objects, "Service", "dms-meters-amqp")
     if broker_pods and not labels_match(meters["spec"]["selector"], broker_pods[0]):
@@ -605,7 +607,10 @@ def check_database_url(objects: list[dict]) -> list[str]:
         problems.append(f"no Service answers for the database host {url.hostname}")
     if urllib.parse.parse_qs(url.query).get("sslmode") != ["disable"]:
         problems.append("database_url must end in ?sslmode=disable (see docs/kubernetes.md, Database TLS)")
-    owner = (secret_value(objects, "dms-postgres-app", "username"), secret_value(objects, "dms-postgres-app", "password"))
+    owner = (
+        secret_value(objects, "dms-postgres-app", "username"),
+        secret_value(objects, "dms-postgres-app", "password"),
+    )
     if (url.username, url.password) != owner:
         problems.append("database_url credentials differ from Secret dms-postgres-app")
     return problems
