@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { ConsumptionDay } from '../src/api/types';
 import { DayChart, OVER_LIMIT_COLOR, BAR_COLOR, hourData } from '../src/features/consumption/DayChart';
 
-/** A day in UTC with the given kWh per hour; hours above `limit` are over it. */
+/** Builds a consumption day from kWh per hour, marking hours above `limit` as over it. */
 function makeDay(kwhPerHour: number[], limit: number, tz = 'UTC', firstStart = '2025-03-10T00:00:00Z'): ConsumptionDay {
   const start = Date.parse(firstStart);
   const hours = kwhPerHour.map((kwh, index) => ({

@@ -36,7 +36,7 @@ describe('session', () => {
     expect(await screen.findByTestId('sign-in-form')).toBeInTheDocument();
   });
 
-  it('signs out on a 401 answer', async () => {
+  it('signs out on a 401 response', async () => {
     signInAs(CLIENT);
     mockFetch({
       'GET /api/devices': () => problem(401, { title: 'Unauthorized', detail: 'The token has expired.' }),

@@ -9,8 +9,8 @@ export interface EmittedEvent {
 
 /**
  * In-memory stand-in for a socket.io-client Socket. `serverEmit` plays an
- * event from the server; `emitted` records what the app sent; `ackWith`
- * sets the acknowledgement the fake server answers for an event.
+ * event from the server, `emitted` records what the app sent, and `ackWith`
+ * sets the acknowledgement the fake server returns for an event.
  */
 export class FakeSocket implements RealtimeSocket {
   connected = true;

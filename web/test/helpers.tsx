@@ -38,8 +38,8 @@ export interface RecordedRequest {
 export type RouteHandler = (request: RecordedRequest) => Response | Promise<Response>;
 
 // AuthProvider re-reads the signed-in user on mount. By default that request
-// never settles, so it cannot update state after a test ends; a test that
-// cares about the refresh passes its own 'GET /api/auth/me' route.
+// never settles, so it cannot update state after a test ends. A test that
+// checks the refresh passes its own 'GET /api/auth/me' route.
 const defaultRoutes: Record<string, RouteHandler> = {
   'GET /api/auth/me': () => new Promise<Response>(() => {}),
 };
@@ -57,7 +57,7 @@ export function problem(status: number, body: Record<string, unknown>): Response
 
 /**
  * Replaces global fetch with a router keyed by "METHOD /path" (query
- * ignored). Unknown routes answer 404, and every request is recorded.
+ * ignored). Unknown routes return 404, and every request is recorded.
  */
 export function mockFetch(routes: Record<string, RouteHandler>): RecordedRequest[] {
   const requests: RecordedRequest[] = [];

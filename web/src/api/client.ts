@@ -1,5 +1,5 @@
 // Fetch wrapper for the DMS API: adds the bearer token, decodes JSON and
-// turns `application/problem+json` answers (RFC 9457) into ApiError.
+// turns `application/problem+json` responses (RFC 9457) into ApiError.
 
 export interface FieldError {
   field: string;
@@ -34,7 +34,7 @@ export class ApiError extends Error {
 
 interface ApiSettings {
   getToken: () => string | null;
-  /** Called when a request that carried a token is answered 401. */
+  /** Called when a request that carried a token gets a 401 response. */
   onUnauthorized: () => void;
 }
 

@@ -32,7 +32,7 @@ export function fetchCurrentUser(signal?: AbortSignal): Promise<User> {
   return request('GET', '/api/auth/me', { signal });
 }
 
-/** Changes the signed-in user's password. Some backends answer with a fresh token. */
+/** Changes the signed-in user's password. The response may carry a fresh token. */
 export function changePassword(currentPassword: string, newPassword: string): Promise<Partial<TokenResponse> | undefined> {
   return request('POST', '/api/auth/password', {
     body: { current_password: currentPassword, new_password: newPassword },

@@ -1,5 +1,5 @@
-// Holds the signed-in user and token, signs out when the token expires or
-// the API answers 401, and keeps tabs in step through the storage event.
+// Stores the signed-in user and token, signs out when the token expires or
+// the API returns 401, and keeps tabs in step through the storage event.
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { configureApi } from '../api/client';
 import { fetchCurrentUser } from '../api/endpoints';
@@ -11,7 +11,7 @@ export type SignOutReason = 'signed-out' | 'expired';
 interface AuthContextValue {
   user: User | null;
   token: string | null;
-  /** Why the last session ended, shown once on the sign-in page. */
+  /** Reason the last session ended, shown on the sign-in page. */
   signOutReason: SignOutReason | null;
   signIn: (token: TokenResponse) => void;
   signOut: (reason?: SignOutReason) => void;
@@ -56,7 +56,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
 
   // Configured during the first render, not in an effect, because children's
   // effects run first and may already send requests. The API layer reads the
-  // token through the ref, so it always sees the latest one.
+  // token through the ref, so every request uses the latest one.
   useState(() =>
     configureApi({
       getToken: () => sessionRef.current?.token ?? null,
@@ -119,7 +119,7 @@ export function useAuth(): AuthContextValue {
   return value;
 }
 
-/** The signed-in user, for components rendered only behind a sign-in guard. */
+/** Returns the signed-in user, for components rendered only behind a sign-in guard. */
 export function useCurrentUser(): User {
   const { user } = useAuth();
   if (!user) throw new Error('useCurrentUser needs a signed-in user');

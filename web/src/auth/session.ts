@@ -10,7 +10,7 @@ export interface Session {
 
 export const SESSION_STORAGE_KEY = 'dms.session';
 
-// Sign out slightly before the server would start to answer 401, so that a
+// Sign out slightly before the server would start to return 401, so that a
 // request in flight at the boundary does not fail half-way through a form.
 const EXPIRY_MARGIN_MS = 5_000;
 

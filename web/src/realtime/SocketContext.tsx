@@ -115,7 +115,7 @@ export interface AckResult {
   [key: string]: unknown;
 }
 
-/** Emits an event with an acknowledgement callback; rejects when no answer arrives within `timeoutMs`. */
+/** Emits an event with an acknowledgement callback, and rejects when none arrives within `timeoutMs`. */
 export function emitWithAck(
   socket: RealtimeSocket,
   event: string,
@@ -123,7 +123,7 @@ export function emitWithAck(
   timeoutMs = 8_000,
 ): Promise<AckResult> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`No answer to ${event} within ${timeoutMs / 1000} s`)), timeoutMs);
+    const timer = setTimeout(() => reject(new Error(`${event} timed out: no acknowledgement within ${timeoutMs / 1000} s`)), timeoutMs);
     socket.emit(event, payload, (result: AckResult | undefined) => {
       clearTimeout(timer);
       if (result && result.ok === false) {

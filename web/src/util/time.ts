@@ -23,7 +23,7 @@ export function isValidTimeZone(zone: string): boolean {
 
 let cachedZones: string[] | null = null;
 
-/** IANA zones the browser knows, always including UTC. */
+/** IANA zones the browser supports, plus UTC and the browser's own zone. */
 export function supportedTimeZones(): string[] {
   if (cachedZones) return cachedZones;
   let zones: string[] = [];
@@ -40,7 +40,7 @@ export function supportedTimeZones(): string[] {
   return cachedZones;
 }
 
-/** The saved zone when it is a valid IANA name, else the browser's. */
+/** Returns the saved zone when it is a valid IANA name, else the browser's. */
 export function preferredTimeZone(saved: string | null | undefined): string {
   if (saved && isValidTimeZone(saved)) return saved;
   return browserTimeZone();

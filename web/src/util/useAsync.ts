@@ -11,7 +11,7 @@ export interface AsyncState<T> {
 
 /**
  * Runs `load` whenever `deps` change and aborts the previous run, so a slow
- * answer for an old date or page never overwrites a newer one.
+ * response for an old date or page never overwrites a newer one.
  */
 export function useAsync<T>(load: (signal: AbortSignal) => Promise<T>, deps: DependencyList): AsyncState<T> {
   const [data, setDataState] = useState<T | undefined>(undefined);

@@ -14,7 +14,7 @@ const MAX_MESSAGE_LENGTH = 4_000;
 interface ChatViewProps {
   chat: ChatState;
   myId: string;
-  /** Who the typing indicator names, such as "Support" or "The client". */
+  /** Name shown in the typing indicator, such as "Support" or a username. */
   peerLabel: string;
   draft: string;
   onDraftChange: (draft: string) => void;

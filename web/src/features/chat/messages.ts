@@ -18,8 +18,11 @@ export const SENDER_LABELS: Record<SenderKind, string> = {
 };
 
 function compareMessages(a: ChatMessage, b: ChatMessage): number {
-  if (a.created_at !== b.created_at) return a.created_at < b.created_at ? -1 : 1;
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+  // Parsed, because RFC 3339 strings with different fraction digits do not sort as text.
+  const byTime = Date.parse(a.created_at) - Date.parse(b.created_at);
+  if (byTime !== 0) return byTime;
+  if (a.id === b.id) return 0;
+  return a.id < b.id ? -1 : 1;
 }
 
 /** Adds or replaces messages by id and keeps the list in time order, whatever order the server sent. */

@@ -9,7 +9,7 @@ export function upsertSession(sessions: ChatSession[], updated: ChatSession): Ch
 export function sortSessions(sessions: ChatSession[]): ChatSession[] {
   return [...sessions].sort((a, b) => {
     if (a.status !== b.status) return a.status === 'open' ? -1 : 1;
-    return a.last_activity_at < b.last_activity_at ? 1 : a.last_activity_at > b.last_activity_at ? -1 : 0;
+    return Date.parse(b.last_activity_at) - Date.parse(a.last_activity_at);
   });
 }
 

@@ -163,7 +163,7 @@ export function useChat(sessionId: string, myId: string): ChatState {
     return () => window.clearTimeout(timer);
   }, [typingPeers]);
 
-  // ---------------------------------------------------------------- typing out
+  // ---------------------------------------------------------------- outgoing typing
 
   const typingRef = useRef<{ active: boolean; timer: number | undefined }>({ active: false, timer: undefined });
 
@@ -265,7 +265,7 @@ export function useChat(sessionId: string, myId: string): ChatState {
       current.emit('mark_read', { session_id: sessionId, up_to_message_id: upTo });
     } else {
       markChatRead(sessionId, upTo).catch(() => {
-        // Reading again later marks them; nothing is lost by a failure here.
+        // Clearing the mark lets the next message or visibility change try again.
         lastMarkedRef.current = null;
       });
     }

@@ -22,7 +22,7 @@ interface HourDatum {
   overLimit: boolean;
 }
 
-/** Labels each hour by local start time; where a DST change repeats an hour, the UTC offset tells the two apart. */
+/** Labels each hour by its local start time, adding the UTC offset where a DST change repeats an hour. */
 export function hourData(day: ConsumptionDay): HourDatum[] {
   const labels = day.hours.map((hour) => formatHour(hour.start, day.tz));
   return day.hours.map((hour, index) => {

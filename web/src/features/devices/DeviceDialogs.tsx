@@ -52,6 +52,8 @@ export function DeviceFormDialog({ device, onClose, onSaved }: DeviceFormDialogP
     }
   }
 
+  const idleLabel = device ? 'Save changes' : 'Add device';
+
   return (
     <Dialog title={device ? `Edit ${device.name}` : 'Add a device'} onClose={onClose} testId="device-dialog">
       <form onSubmit={submit} noValidate className="dialog-form" data-testid="device-form">
@@ -90,7 +92,7 @@ export function DeviceFormDialog({ device, onClose, onSaved }: DeviceFormDialogP
             Cancel
           </button>
           <button type="submit" className="button" disabled={busy} data-testid="device-save">
-            {busy ? 'Saving…' : device ? 'Save changes' : 'Add device'}
+            {busy ? 'Saving…' : idleLabel}
           </button>
         </div>
       </form>
@@ -122,6 +124,8 @@ export function AssignOwnerDialog({ device, currentOwner, onClose, onSaved }: As
     }
   }
 
+  const idleLabel = owner ? `Assign to ${owner.username}` : 'Remove the owner';
+
   return (
     <Dialog title={`Owner of ${device.name}`} onClose={onClose} testId="assign-owner-dialog">
       <form onSubmit={submit} noValidate className="dialog-form">
@@ -136,7 +140,7 @@ export function AssignOwnerDialog({ device, currentOwner, onClose, onSaved }: As
             Cancel
           </button>
           <button type="submit" className="button" disabled={busy} data-testid="assign-owner-save">
-            {busy ? 'Saving…' : owner ? `Assign to ${owner.username}` : 'Remove the owner'}
+            {busy ? 'Saving…' : idleLabel}
           </button>
         </div>
       </form>

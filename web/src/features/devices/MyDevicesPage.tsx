@@ -10,7 +10,7 @@ import { useSocketEvent } from '../../realtime/SocketContext';
 import { dateInZone, formatHour, formatKwh, preferredTimeZone } from '../../util/time';
 import { useAsync } from '../../util/useAsync';
 
-// A client rarely owns more than a handful of meters; above this the list says so.
+// A client rarely owns more than a handful of meters. Above this, the page shows how many are left out.
 const MAX_DEVICES = 100;
 const REFRESH_MS = 60_000;
 

@@ -89,7 +89,7 @@ export function OwnerPicker({ label = 'Owner', value, onChange, allowNone = fals
       event.preventDefault();
       choose(options[activeIndex]);
     } else if (event.key === 'Escape' && open) {
-      // preventDefault tells a surrounding dialog to stay open: Escape closes only the list.
+      // preventDefault keeps a surrounding dialog open, so Escape closes only the list.
       event.preventDefault();
       setOpen(false);
       setActiveIndex(-1);
