@@ -185,7 +185,10 @@ pub fn delete(host: &Host<'_>, request: &Request, id: &str) -> Result<Response, 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct OwnerRequest {
-    owner_id: Option<Uuid>,
+    /// Required: a client's id, or `null` to unassign. Without a default, a body
+    /// that forgets the field is rejected instead of unassigning the device.
+    #[serde(deserialize_with = "double_option")]
+    owner_id: Option<Option<Uuid>>,
 }
 
 pub fn set_owner(host: &Host<'_>, request: &Request, id: &str) -> Result<Response, ApiError> {
@@ -194,9 +197,10 @@ pub fn set_owner(host: &Host<'_>, request: &Request, id: &str) -> Result<Respons
     let id = web::path_uuid(id, "device")?;
     let body: OwnerRequest = web::parse_json(request, DEFAULT_BODY_LIMIT)?;
 
+    let owner_id = body.owner_id.flatten();
     let rows = host
         .db()?
-        .query(&sql::set_owner(), &[Value::Uuid(id), Value::opt_uuid(body.owner_id)])?;
+        .query(&sql::set_owner(), &[Value::Uuid(id), Value::opt_uuid(owner_id)])?;
     let row = rows.first().context("set owner returned no row")?;
     if row.i64("found")? == 0 {
         return Err(ApiError::not_found("device"));

@@ -94,14 +94,20 @@ fn body_error(err: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
         .next()
         .unwrap_or(&message)
         .to_owned();
-    if inner.is_syntax() || inner.is_eof() {
+    if inner.is_eof() || (inner.is_syntax() && path == ".") {
         return ApiError::bad_request("body", format!("malformed JSON: {message}"));
+    }
+    if inner.is_syntax() {
+        // serde_json reports some wrong types (null for an enum) as syntax errors;
+        // the path still names the field.
+        return ApiError::bad_request(&path, format!("{path} has an invalid value: {message}"));
     }
     // serde reports unknown and missing fields on the enclosing object, so take the
     // field's own name from the message.
     let named = backticked(&message);
     let field = match (named, message.starts_with("unknown field") || message.starts_with("missing field")) {
         (Some(name), true) if path == "." => name,
+        (Some(name), true) if path == name || path.ends_with(&format!(".{name}")) => path,
         (Some(name), true) => format!("{path}.{name}"),
         _ if path == "." => "body".to_owned(),
         _ => path,

@@ -18,8 +18,23 @@ use crate::db::{Database, DbError, Rows, Value};
 #[derive(Clone)]
 pub struct NativePool {
     config: postgres::Config,
-    idle: Arc<Mutex<Vec<Client>>>,
+    idle: Arc<Mutex<IdleClients>>,
     max_idle: usize,
+}
+
+/// The idle connections. Closing a blocking client runs a small runtime of its
+/// own, which panics inside an async context (where devhost's pool is dropped), so
+/// they are closed on a thread of their own.
+#[derive(Default)]
+struct IdleClients(Vec<Client>);
+
+impl Drop for IdleClients {
+    fn drop(&mut self) {
+        let clients = std::mem::take(&mut self.0);
+        if !clients.is_empty() {
+            std::thread::spawn(move || drop(clients));
+        }
+    }
 }
 
 impl NativePool {
@@ -30,7 +45,7 @@ impl NativePool {
             .map_err(|err| DbError::Connection(format!("invalid database URL: {err}")))?;
         Ok(NativePool {
             config,
-            idle: Arc::new(Mutex::new(Vec::new())),
+            idle: Arc::new(Mutex::new(IdleClients::default())),
             max_idle,
         })
     }
@@ -40,7 +55,7 @@ impl NativePool {
     /// # Errors
     /// When a new connection cannot be opened.
     pub fn get(&self) -> Result<PooledConnection, DbError> {
-        let reused = self.lock_idle().pop();
+        let reused = self.lock_idle().0.pop();
         let client = match reused {
             Some(client) if !client.is_closed() => client,
             _ => self
@@ -54,8 +69,8 @@ impl NativePool {
         })
     }
 
-    fn lock_idle(&self) -> std::sync::MutexGuard<'_, Vec<Client>> {
-        // A panic while holding this lock leaves only a Vec of clients behind,
+    fn lock_idle(&self) -> std::sync::MutexGuard<'_, IdleClients> {
+        // A panic while holding this lock leaves only a list of clients behind,
         // which is still consistent, so a poisoned lock is safe to reuse.
         self.idle.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -76,8 +91,8 @@ impl Drop for PooledConnection {
             .take();
         if let Some(client) = client {
             let mut idle = self.pool.lock_idle();
-            if !client.is_closed() && idle.len() < self.pool.max_idle {
-                idle.push(client);
+            if !client.is_closed() && idle.0.len() < self.pool.max_idle {
+                idle.0.push(client);
             }
         }
     }

@@ -1,0 +1,10 @@
+//! Test harness shared by the end-to-end tests: a fresh database per test (cloned
+//! from a migrated template), generated signing keys, and devhost on a free port.
+
+pub mod database;
+pub mod keys;
+pub mod spawn;
+
+pub use database::TestDatabase;
+pub use keys::TestKeys;
+pub use spawn::{spawn_devhost, TestApp};

@@ -1,0 +1,37 @@
+//! The worker's PostgreSQL pool and the migrations.
+
+use anyhow::Context;
+use secrecy::{ExposeSecret, SecretString};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::PgPool;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// The SQL migrations, embedded at build time from `migrations/`.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+
+/// Opens a pool of at most `max_connections`.
+///
+/// # Errors
+/// When the URL is invalid or the first connection fails.
+pub async fn connect(url: &SecretString, max_connections: u32) -> anyhow::Result<PgPool> {
+    let options = PgConnectOptions::from_str(url.expose_secret())
+        .context("Failed to parse DATABASE_URL")?
+        .application_name("dms-worker");
+    PgPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options)
+        .await
+        .context("Failed to connect to PostgreSQL (is it running, and is DATABASE_URL right?)")
+}
+
+/// Applies every pending migration. sqlx holds an advisory lock meanwhile, so
+/// concurrent runs wait for each other and the second one finds nothing to do.
+///
+/// # Errors
+/// When a migration fails or an applied one was changed.
+pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
+    MIGRATOR.run(pool).await.context("Failed to apply migrations")?;
+    Ok(())
+}
