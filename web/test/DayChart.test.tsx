@@ -1,7 +1,7 @@
 import { render, screen } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import type { ConsumptionDay } from '../src/api/types';
-import { DayChart, OVER_LIMIT_COLOR, BAR_COLOR, hourData } from '../src/features/consumption/DayChart';
+import { BAR_COLOR, DayChart, hourData, niceCeiling, OVER_LIMIT_COLOR } from '../src/features/consumption/DayChart';
 
 /** Builds a consumption day from kWh per hour, marking hours above `limit` as over it. */
 function makeDay(kwhPerHour: number[], limit: number, tz = 'UTC', firstStart = '2025-03-10T00:00:00Z'): ConsumptionDay {
@@ -93,5 +93,14 @@ describe('DayChart', () => {
     expect(rows).toHaveLength(2);
     expect(rows[1]).toHaveTextContent('2.5');
     expect(rows[1]).toHaveTextContent('Yes');
+  });
+});
+
+describe('niceCeiling', () => {
+  it('rounds up to round axis maxima', () => {
+    expect(niceCeiling(3.41)).toBe(4);
+    expect(niceCeiling(2)).toBe(2);
+    expect(niceCeiling(0.0021)).toBeCloseTo(0.0025);
+    expect(niceCeiling(0)).toBe(1);
   });
 });

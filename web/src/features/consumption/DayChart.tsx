@@ -39,6 +39,14 @@ export function hourData(day: ConsumptionDay): HourDatum[] {
   });
 }
 
+/** Rounds up to 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 times a power of ten, so the axis gets round ticks. */
+export function niceCeiling(value: number): number {
+  if (!(value > 0)) return 1;
+  const magnitude = 10 ** Math.floor(Math.log10(value));
+  const step = [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10].find((factor) => value <= factor * magnitude + 1e-12) ?? 10;
+  return step * magnitude;
+}
+
 interface BarShapeProps {
   x?: number;
   y?: number;
@@ -121,14 +129,19 @@ export function DayChart({ day }: { day: ConsumptionDay }) {
         <BarChart width={width} height={CHART_HEIGHT} data={data} margin={{ top: 16, right: 16, bottom: 8, left: 8 }}>
           <CartesianGrid strokeDasharray="3 3" vertical={false} />
           <XAxis dataKey="label" interval="preserveStartEnd" minTickGap={8} />
-          <YAxis domain={[0, maxKwh > 0 ? maxKwh * 1.1 : 1]} tickFormatter={(value: number) => `${Number(value.toFixed(3))}`} unit=" kWh" width={80} />
+          <YAxis
+            domain={[0, niceCeiling(maxKwh * 1.05)]}
+            tickCount={5}
+            tickFormatter={(value: number) => `${Number(value.toFixed(3))}`}
+            unit=" kWh"
+            width={80}
+          />
           <Tooltip content={<HourTooltip />} cursor={{ fill: 'rgba(37, 99, 235, 0.08)' }} />
           <Bar dataKey="kwh" isAnimationActive={false} shape={(props: BarShapeProps) => <HourBar {...props} />} />
           <ReferenceLine
             y={day.max_hourly_kwh}
             ifOverflow="extendDomain"
             shape={limitLineShape(day.max_hourly_kwh)}
-            label={{ value: `Limit ${formatKwh(day.max_hourly_kwh)}`, position: 'insideTopRight', fill: LIMIT_LINE_COLOR }}
           />
         </BarChart>
       </div>

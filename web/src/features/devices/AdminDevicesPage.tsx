@@ -109,26 +109,28 @@ export function AdminDevicesPage() {
                   <td data-label="Owner" data-testid="device-owner">
                     {device.owner_id ? names[device.owner_id] ?? '…' : <em>No owner</em>}
                   </td>
-                  <td className="row-actions">
-                    <button type="button" className="button secondary small" onClick={() => setDialog({ kind: 'edit', device })}>
-                      Edit<span className="visually-hidden"> {device.name}</span>
-                    </button>
-                    <button
-                      type="button"
-                      className="button secondary small"
-                      onClick={() => setDialog({ kind: 'owner', device })}
-                      data-testid="assign-owner"
-                    >
-                      Owner<span className="visually-hidden"> of {device.name}</span>
-                    </button>
-                    <button
-                      type="button"
-                      className="button danger small"
-                      onClick={() => setDialog({ kind: 'delete', device })}
-                      data-testid="delete-device"
-                    >
-                      Delete<span className="visually-hidden"> {device.name}</span>
-                    </button>
+                  <td>
+                    <div className="row-actions">
+                      <button type="button" className="button secondary small" onClick={() => setDialog({ kind: 'edit', device })}>
+                        Edit<span className="visually-hidden"> {device.name}</span>
+                      </button>
+                      <button
+                        type="button"
+                        className="button secondary small"
+                        onClick={() => setDialog({ kind: 'owner', device })}
+                        data-testid="assign-owner"
+                      >
+                        Owner<span className="visually-hidden"> of {device.name}</span>
+                      </button>
+                      <button
+                        type="button"
+                        className="button danger small"
+                        onClick={() => setDialog({ kind: 'delete', device })}
+                        data-testid="delete-device"
+                      >
+                        Delete<span className="visually-hidden"> {device.name}</span>
+                      </button>
+                    </div>
                   </td>
                 </tr>
               ))}

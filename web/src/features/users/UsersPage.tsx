@@ -115,31 +115,33 @@ export function UsersPage() {
                     </td>
                     <td data-label="Time zone">{user.timezone ?? '—'}</td>
                     <td data-label="Created">{formatDateTime(user.created_at)}</td>
-                    <td className="row-actions">
-                      <button type="button" className="button secondary small" onClick={() => setDialog({ kind: 'edit', user })}>
-                        Edit<span className="visually-hidden"> {user.username}</span>
-                      </button>
-                      <button
-                        type="button"
-                        className="button secondary small"
-                        onClick={() => setDialog({ kind: 'role', user, role: otherRole })}
-                        disabled={isMe}
-                        title={isMe ? 'Another administrator must change your role.' : undefined}
-                        data-testid="change-role"
-                      >
-                        {otherRole === 'admin' ? 'Make administrator' : 'Make client'}
-                        <span className="visually-hidden"> {user.username}</span>
-                      </button>
-                      <button
-                        type="button"
-                        className="button danger small"
-                        onClick={() => setDialog({ kind: 'delete', user })}
-                        disabled={isMe}
-                        title={isMe ? 'You cannot delete your own account here.' : undefined}
-                        data-testid="delete-user"
-                      >
-                        Delete<span className="visually-hidden"> {user.username}</span>
-                      </button>
+                    <td>
+                      <div className="row-actions">
+                        <button type="button" className="button secondary small" onClick={() => setDialog({ kind: 'edit', user })}>
+                          Edit<span className="visually-hidden"> {user.username}</span>
+                        </button>
+                        <button
+                          type="button"
+                          className="button secondary small"
+                          onClick={() => setDialog({ kind: 'role', user, role: otherRole })}
+                          disabled={isMe}
+                          title={isMe ? 'Another administrator must change your role.' : undefined}
+                          data-testid="change-role"
+                        >
+                          {otherRole === 'admin' ? 'Make administrator' : 'Make client'}
+                          <span className="visually-hidden"> {user.username}</span>
+                        </button>
+                        <button
+                          type="button"
+                          className="button danger small"
+                          onClick={() => setDialog({ kind: 'delete', user })}
+                          disabled={isMe}
+                          title={isMe ? 'You cannot delete your own account here.' : undefined}
+                          data-testid="delete-user"
+                        >
+                          Delete<span className="visually-hidden"> {user.username}</span>
+                        </button>
+                      </div>
                     </td>
                   </tr>
                 );
