@@ -123,7 +123,7 @@ export function InboxPage() {
                           Needs a person
                         </span>
                       )}
-                      {session.unread > 0 && (
+                      {session.unread > 0 && session.id !== sessionId && (
                         <span className="badge badge-info" data-testid="unread-count" data-unread={session.unread}>
                           {session.unread} <span className="visually-hidden">unread</span>
                         </span>

@@ -79,7 +79,7 @@ export function SupportPage() {
                       {session.status === 'closed' && <small className="muted"> (closed)</small>}
                     </span>
                     <small className="muted">{formatDateTime(session.last_activity_at)}</small>
-                    {session.unread > 0 && (
+                    {session.unread > 0 && session.id !== selectedId && (
                       <span className="badge badge-info" data-testid="unread-count">
                         {session.unread} <span className="visually-hidden">unread</span>
                       </span>
