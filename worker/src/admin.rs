@@ -73,3 +73,23 @@ pub async fn create_admin(
         Err(err) => Err(err).context("Failed to insert the admin"),
     }
 }
+
+/// A new Ed25519 key pair as environment variable lines, in the formats the
+/// settings take: the seed as base64url and the public key as a JWKS document.
+///
+/// # Errors
+/// When the system random source fails.
+pub fn generate_keys(kid: &str) -> anyhow::Result<String> {
+    use base64::Engine;
+    let mut seed = [0u8; 32];
+    getrandom::fill(&mut seed).map_err(|err| anyhow::anyhow!("Failed to read random bytes: {err}"))?;
+    let signing = ed25519_dalek::SigningKey::from_bytes(&seed);
+    let jwks = dms_platform::auth::Jwks {
+        keys: vec![dms_platform::auth::Jwk::from_key(kid, &signing.verifying_key())],
+    };
+    let seed_text = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(seed);
+    Ok(format!(
+        "JWT_SIGNING_KID={kid}\nJWT_SIGNING_KEY={seed_text}\nJWT_VERIFYING_KEYS='{}'\n",
+        serde_json::to_string(&jwks)?
+    ))
+}

@@ -19,6 +19,16 @@ pub enum Command {
     /// Create an admin user. The password is read from DMS_ADMIN_PASSWORD, else
     /// from the first line of standard input; never from an argument.
     CreateAdmin(CreateAdminOptions),
+    /// Generate an Ed25519 key pair for signing tokens and print it as environment
+    /// variable lines (JWT_SIGNING_KID, JWT_SIGNING_KEY, JWT_VERIFYING_KEYS).
+    GenerateKeys(GenerateKeysOptions),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GenerateKeysOptions {
+    /// Key id written to the `kid` header of every token signed with the key.
+    #[arg(long, default_value = "dms-1")]
+    pub kid: String,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -33,5 +33,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             tracing::info!(user_id = %id, username = %options.username, "admin created");
             Ok(())
         }
+        Command::GenerateKeys(options) => {
+            use std::io::Write;
+            let lines = admin::generate_keys(&options.kid)?;
+            std::io::stdout().write_all(lines.as_bytes())?;
+            Ok(())
+        }
     }
 }
