@@ -86,6 +86,8 @@ export function useChat(sessionId: string, myId: string): ChatState {
     return () => controller.abort();
   }, [sessionId, generation]);
 
+  // NOTE: this assumes next_cursor pages toward older messages. mergeMessages
+  // sorts by time, so the order shown is right whichever way the server pages.
   const loadOlder = useCallback(() => {
     if (!nextCursor || loadingOlder) return;
     setLoadingOlder(true);
