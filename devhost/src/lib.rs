@@ -36,6 +36,7 @@ pub fn component_router(name: &str) -> Option<Router> {
         "auth" => Some(dms_auth::route),
         "users" => Some(dms_users::route),
         "devices" => Some(dms_devices::route),
+        "monitoring" => Some(dms_monitoring::route),
         _ => None,
     }
 }

@@ -230,6 +230,11 @@ impl<'a> Row<'a> {
         }
     }
 
+    /// Reads a `numeric` column as an exact energy value.
+    pub fn kwh(&self, column: &str) -> Result<crate::energy::Kwh, DbError> {
+        crate::energy::Kwh::parse(&self.decimal(column)?).map_err(DbError::Decode)
+    }
+
     pub fn opt_decimal(&self, column: &str) -> Result<Option<String>, DbError> {
         match self.value(column)? {
             Value::Null => Ok(None),

@@ -4,6 +4,51 @@ use std::str::FromStr;
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
+/// An exact energy value that serializes as a plain JSON number with its exact
+/// decimal digits (`0.000001`, never `1e-6` or a rounded float).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Kwh(pub Decimal);
+
+impl Kwh {
+    /// Parses a PostgreSQL `numeric` text.
+    ///
+    /// # Errors
+    /// When the text is not a decimal number.
+    pub fn parse(text: &str) -> Result<Kwh, String> {
+        Decimal::from_str(text)
+            .map(Kwh)
+            .map_err(|_| format!("{text:?} is not a decimal number"))
+    }
+}
+
+impl std::fmt::Display for Kwh {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(formatter, "{}", self.0.normalize())
+    }
+}
+
+impl serde::Serialize for Kwh {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let raw = serde_json::value::RawValue::from_string(self.to_string())
+            .map_err(serde::ser::Error::custom)?;
+        raw.serialize(serializer)
+    }
+}
+
+impl std::ops::Add for Kwh {
+    type Output = Kwh;
+
+    fn add(self, other: Kwh) -> Kwh {
+        Kwh(self.0 + other.0)
+    }
+}
+
+impl std::iter::Sum for Kwh {
+    fn sum<I: Iterator<Item = Kwh>>(iter: I) -> Kwh {
+        iter.fold(Kwh::default(), |total, value| total + value)
+    }
+}
+
 /// Fractional digits kept for every stored kWh value.
 pub const KWH_SCALE: u32 = 6;
 
@@ -37,6 +82,16 @@ mod tests {
         assert_eq!(decimal_from_json(&number("0.1")).unwrap().to_string(), "0.1");
         assert_eq!(decimal_from_json(&number("1e-7")).unwrap().to_string(), "0.0000001");
         assert_eq!(decimal_from_json(&number("2500")).unwrap().to_string(), "2500");
+    }
+
+    #[test]
+    fn kwh_serializes_exact_digits() {
+        let json = |text: &str| serde_json::to_string(&Kwh::parse(text).unwrap()).unwrap();
+        assert_eq!(json("0.000001"), "0.000001");
+        assert_eq!(json("1.500000"), "1.5");
+        assert_eq!(json("10000.000000"), "10000");
+        assert_eq!(json("0.000000"), "0");
+        assert_eq!(json("123456789012.123456"), "123456789012.123456");
     }
 
     #[test]

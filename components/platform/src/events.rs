@@ -14,3 +14,10 @@ pub const DEVICE_JSON: &str = "jsonb_build_object(
     'max_hourly_kwh', d.max_hourly_kwh, 'owner_id', d.owner_id,
     'created_at', rfc3339(d.created_at), 'updated_at', rfc3339(d.updated_at),
     'deleted_at', rfc3339(d.deleted_at))";
+
+/// `jsonb_build_object` of an alert row aliased `a`, with the device name taken
+/// from a device row aliased `d`.
+pub const ALERT_JSON: &str = "jsonb_build_object(
+    'id', a.alert_id, 'device_id', a.device_id, 'owner_id', a.owner_id, 'device_name', d.name,
+    'hour_start', rfc3339(a.hour_start), 'kwh', a.kwh, 'max_hourly_kwh', a.max_hourly_kwh,
+    'raised_at', rfc3339(a.raised_at), 'acknowledged_at', rfc3339(a.acknowledged_at))";

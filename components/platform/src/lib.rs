@@ -11,6 +11,7 @@ pub mod host;
 pub mod http;
 pub mod model;
 pub mod problem;
+pub mod readings;
 pub mod validate;
 
 #[cfg(feature = "native")]

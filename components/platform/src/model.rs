@@ -6,6 +6,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::db::{DbError, Row};
+use crate::energy::Kwh;
 
 /// A user as the API shows it.
 #[derive(Debug, Clone, Serialize)]
@@ -47,7 +48,7 @@ pub struct Device {
     pub name: String,
     pub description: Option<String>,
     pub location: Option<String>,
-    pub max_hourly_kwh: serde_json::Number,
+    pub max_hourly_kwh: Kwh,
     pub owner_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -67,43 +68,10 @@ impl Device {
             name: row.str("name")?,
             description: row.opt_str("description")?,
             location: row.opt_str("location")?,
-            max_hourly_kwh: decimal_number(&row.decimal("max_hourly_kwh")?)?,
+            max_hourly_kwh: row.kwh("max_hourly_kwh")?,
             owner_id: row.opt_uuid("owner_id")?,
             created_at: row.instant("created_at")?,
             updated_at: row.instant("updated_at")?,
         })
-    }
-}
-
-/// Turns an exact decimal string into a JSON number without passing through a
-/// float, so `0.1` stays `0.1` on the wire.
-///
-/// # Errors
-/// When the text is not a decimal number.
-pub fn decimal_number(text: &str) -> Result<serde_json::Number, DbError> {
-    let trimmed = trim_decimal(text);
-    serde_json::from_str::<serde_json::Number>(&trimmed)
-        .map_err(|_| DbError::Decode(format!("{text:?} is not a decimal number")))
-}
-
-/// Drops trailing zeros of the fraction: `1.500000` becomes `1.5`, `2.000` becomes `2`.
-pub fn trim_decimal(text: &str) -> String {
-    if !text.contains('.') {
-        return text.to_owned();
-    }
-    text.trim_end_matches('0').trim_end_matches('.').to_owned()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn decimal_number_keeps_exact_digits() {
-        assert_eq!(decimal_number("1.500000").unwrap().to_string(), "1.5");
-        assert_eq!(decimal_number("2.000").unwrap().to_string(), "2");
-        assert_eq!(decimal_number("0.000001").unwrap().to_string(), "0.000001");
-        assert_eq!(decimal_number("10000").unwrap().to_string(), "10000");
-        assert!(decimal_number("abc").is_err());
     }
 }
