@@ -37,6 +37,7 @@ pub fn component_router(name: &str) -> Option<Router> {
         "users" => Some(dms_users::route),
         "devices" => Some(dms_devices::route),
         "monitoring" => Some(dms_monitoring::route),
+        "chat" => Some(dms_chat::route),
         _ => None,
     }
 }
