@@ -73,6 +73,22 @@ pub fn parse_json<T: DeserializeOwned>(request: &Request, limit: usize) -> Resul
     Ok(value)
 }
 
+/// Checks a JSON request's content type and size and returns its raw body, for
+/// routes that parse the JSON themselves (`POST /api/readings`).
+///
+/// # Errors
+/// 415 for another content type, 413 above `limit` bytes.
+pub fn json_body(request: &Request, limit: usize) -> Result<&[u8], ApiError> {
+    if !is_json(request) {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    let body = request.body();
+    if body.len() > limit {
+        return Err(ApiError::PayloadTooLarge { limit });
+    }
+    Ok(body)
+}
+
 fn is_json(request: &Request) -> bool {
     let Some(content_type) = request.headers().get(header::CONTENT_TYPE) else {
         return false;
