@@ -1,0 +1,135 @@
+//! Over-consumption alerts: the list and the acknowledgement. The ingest
+//! statement raises them (see `dms_platform::readings::ingest_sql`).
+//!
+//! A client sees and acknowledges only the alerts raised while they owned the
+//! device (`alert.owner_id`); another user's alert is 404. An admin sees all.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+use uuid::Uuid;
+
+use dms_platform::auth;
+use dms_platform::db::{DbError, Row, Value};
+use dms_platform::energy::Kwh;
+use dms_platform::http::{self as web, Page, Pagination};
+use dms_platform::{ApiError, Host, Request, Response};
+
+use crate::params::{self, TimeBound};
+use crate::{access, sql};
+
+/// An alert as the API shows it.
+#[derive(Debug, Serialize)]
+struct Alert {
+    id: Uuid,
+    device_id: Uuid,
+    /// The device's owner when the alert was raised.
+    owner_id: Option<Uuid>,
+    device_name: String,
+    /// Start of the UTC hour whose total rose above the limit.
+    hour_start: DateTime<Utc>,
+    /// The hour's total when the alert was raised.
+    kwh: Kwh,
+    /// The device's limit when the alert was raised.
+    max_hourly_kwh: Kwh,
+    raised_at: DateTime<Utc>,
+    acknowledged_at: Option<DateTime<Utc>>,
+    acknowledged_by: Option<Uuid>,
+}
+
+impl Alert {
+    fn from_row(row: &Row<'_>) -> Result<Alert, DbError> {
+        Ok(Alert {
+            id: row.uuid("alert_id")?,
+            device_id: row.uuid("device_id")?,
+            owner_id: row.opt_uuid("owner_id")?,
+            device_name: row.str("device_name")?,
+            hour_start: row.instant("hour_start")?,
+            kwh: row.kwh("kwh")?,
+            max_hourly_kwh: row.kwh("max_hourly_kwh")?,
+            raised_at: row.instant("raised_at")?,
+            acknowledged_at: row.opt_instant("acknowledged_at")?,
+            acknowledged_by: row.opt_uuid("acknowledged_by")?,
+        })
+    }
+}
+
+/// `GET /api/alerts?device_id=&from=&to=&acknowledged=&page=&per_page=`, newest
+/// hour first. `from` and `to` bound `hour_start`, both inclusive: a date means
+/// UTC midnight for `from` and the whole UTC day for `to`; an RFC 3339 time is
+/// the instant itself.
+pub fn list(host: &Host<'_>, request: &Request) -> Result<Response, ApiError> {
+    let current = auth::authenticate(host, request)?;
+    let query = web::query_params(request);
+    let pagination = Pagination::from_query(&query)?;
+    let device = params::uuid(&query, "device_id")?;
+    let from = params::time_bound(&query, "from")?.map(range_start);
+    let until = params::time_bound(&query, "to")?.map(range_end);
+    if let (Some(from), Some(until)) = (from, until) {
+        if until <= from {
+            return Err(ApiError::bad_request("to", "to must not be before from"));
+        }
+    }
+    let acknowledged = params::boolean(&query, "acknowledged")?;
+
+    let filters = [
+        Value::opt_uuid(access::data_owner(&current)),
+        Value::opt_uuid(device),
+        from.map_or(Value::Null, Value::instant),
+        until.map_or(Value::Null, Value::instant),
+        acknowledged.map_or(Value::Null, Value::Bool),
+    ];
+    let db = host.db()?;
+    let mut list_params = filters.to_vec();
+    list_params.push(Value::Int64(pagination.per_page));
+    list_params.push(Value::Int64(pagination.offset()));
+    let items = db
+        .query(&sql::list_alerts(), &list_params)?
+        .iter()
+        .map(|row| Alert::from_row(&row))
+        .collect::<Result<Vec<_>, _>>()?;
+    let total = match db.query(&sql::count_alerts(), &filters)?.first() {
+        Some(row) => row.i64("total")?,
+        None => return Err(anyhow::anyhow!("count of alerts returned no row").into()),
+    };
+    Ok(web::ok(&Page {
+        items,
+        page: pagination.page,
+        per_page: pagination.per_page,
+        total,
+    }))
+}
+
+/// The first instant in range.
+fn range_start(bound: TimeBound) -> DateTime<Utc> {
+    match bound {
+        TimeBound::Date(date) => date.and_time(chrono::NaiveTime::MIN).and_utc(),
+        TimeBound::Instant(instant) => instant,
+    }
+}
+
+/// The first instant after the range: the next UTC midnight for a date, one
+/// microsecond (PostgreSQL's resolution) after an instant.
+fn range_end(bound: TimeBound) -> DateTime<Utc> {
+    match bound {
+        TimeBound::Date(date) => range_start(TimeBound::Date(date)) + Duration::days(1),
+        TimeBound::Instant(instant) => instant + Duration::microseconds(1),
+    }
+}
+
+/// `POST /api/alerts/{id}/ack`: sets `acknowledged_at` and `acknowledged_by` and
+/// writes an `alert.acknowledged` event, the first time only. Acknowledging again
+/// returns the alert unchanged.
+pub fn acknowledge(host: &Host<'_>, request: &Request, id: &str) -> Result<Response, ApiError> {
+    let current = auth::authenticate(host, request)?;
+    let id = web::path_uuid(id, "alert")?;
+    let rows = host.db()?.query(
+        &sql::acknowledge_alert(),
+        &[
+            Value::Uuid(id),
+            Value::opt_uuid(access::data_owner(&current)),
+            Value::Uuid(current.id),
+        ],
+    )?;
+    let row = rows.first().ok_or_else(|| ApiError::not_found("alert"))?;
+    Ok(web::ok(&Alert::from_row(&row)?))
+}

@@ -1,0 +1,132 @@
+//! `POST /api/readings`: the HTTP entry for readings, for imports and tools that
+//! do not speak AMQP. Admin only.
+//!
+//! The body is what the AMQP ingest queue takes: one reading object
+//! `{"device_id", "measured_at", "kwh"}` or a JSON array of them, at most 10,000
+//! readings in 2 MiB. Parsing, validation, rounding and the storing statement are
+//! the consumer's own (`dms_platform::readings`), so both paths store a reading
+//! the same way. Each reading stands on its own: the valid ones are stored, and the
+//! answer reports every reading by its 0-based index in the request.
+
+use serde::Serialize;
+
+use dms_platform::auth;
+use dms_platform::db::Value;
+use dms_platform::http as web;
+use dms_platform::readings::{self as ingest, Outcome, Reading};
+use dms_platform::{ApiError, Host, Request, Response};
+
+/// Largest request body, in bytes.
+const BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+/// Most readings in one request.
+const MAX_READINGS: usize = 10_000;
+
+#[derive(Debug, Serialize)]
+struct IngestReport {
+    stored: usize,
+    duplicates: usize,
+    rejected: usize,
+    results: Vec<ReadingResult>,
+}
+
+#[derive(Debug, Serialize)]
+struct ReadingResult {
+    index: usize,
+    status: Status,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+enum Status {
+    Stored,
+    /// Same device and `measured_at` as a stored reading, or as an earlier one in
+    /// the request; it changes nothing.
+    Duplicate,
+    Rejected,
+}
+
+/// Validates and stores a batch of readings and reports each one.
+pub fn ingest(host: &Host<'_>, request: &Request) -> Result<Response, ApiError> {
+    auth::authenticate(host, request)?.require_admin()?;
+    let body = web::json_body(request, BODY_LIMIT)?;
+    let parsed = ingest::parse_body(body, MAX_READINGS, host.now())
+        .map_err(|reason| ApiError::bad_request("body", reason))?;
+
+    let mut results = Vec::with_capacity(parsed.len());
+    let mut valid: Vec<(usize, Reading)> = Vec::new();
+    for (index, reading) in parsed.into_iter().enumerate() {
+        match reading {
+            Ok(reading) => valid.push((index, reading)),
+            Err(rejected) => results.push(ReadingResult {
+                index,
+                status: Status::Rejected,
+                reason: Some(rejected.reason),
+            }),
+        }
+    }
+    results.extend(store(host, &valid)?);
+    results.sort_by_key(|result| result.index);
+
+    let count = |status: Status| {
+        results
+            .iter()
+            .filter(|result| result.status == status)
+            .count()
+    };
+    Ok(web::ok(&IngestReport {
+        stored: count(Status::Stored),
+        duplicates: count(Status::Duplicate),
+        rejected: count(Status::Rejected),
+        results,
+    }))
+}
+
+/// Runs the ingest statement over the valid readings, each paired with its index
+/// in the request, and reports each one.
+fn store(host: &Host<'_>, valid: &[(usize, Reading)]) -> Result<Vec<ReadingResult>, ApiError> {
+    if valid.is_empty() {
+        return Ok(Vec::new());
+    }
+    let readings: Vec<Reading> = valid.iter().map(|(_, reading)| reading.clone()).collect();
+    let [device_ids, times, kwhs] =
+        ingest::ingest_params(&readings).map(|column| column.into_iter().map(Some).collect());
+    let rows = host.db()?.query(
+        &ingest::ingest_sql(),
+        &[
+            Value::ArrayStr(device_ids),
+            Value::ArrayStr(times),
+            Value::ArrayStr(kwhs),
+        ],
+    )?;
+
+    let mut results = Vec::with_capacity(valid.len());
+    for row in rows.iter() {
+        // `ord` is the 1-based position in the arrays, so in `valid`.
+        let position = usize::try_from(row.i64("ord")? - 1)
+            .ok()
+            .filter(|position| *position < valid.len())
+            .ok_or_else(|| anyhow::anyhow!("ingest returned an ord outside the batch"))?;
+        let (status, reason) = match ingest::outcome(row.bool("known")?, row.bool("stored")?) {
+            Outcome::Stored => (Status::Stored, None),
+            Outcome::Duplicate => (Status::Duplicate, None),
+            Outcome::UnknownDevice => (Status::Rejected, Some("unknown device".to_owned())),
+        };
+        results.push(ReadingResult {
+            index: valid[position].0,
+            status,
+            reason,
+        });
+    }
+    if results.len() != valid.len() {
+        return Err(anyhow::anyhow!(
+            "ingest returned {} rows for {} readings",
+            results.len(),
+            valid.len()
+        )
+        .into());
+    }
+    Ok(results)
+}
