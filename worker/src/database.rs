@@ -26,6 +26,21 @@ pub async fn connect(url: &SecretString, max_connections: u32) -> anyhow::Result
         .context("Failed to connect to PostgreSQL (is it running, and is DATABASE_URL right?)")
 }
 
+/// Builds a pool that connects on first use, so the worker starts (and reports
+/// itself not ready) while the database is still down.
+///
+/// # Errors
+/// When the URL is invalid.
+pub fn connect_lazy(url: &SecretString, max_connections: u32) -> anyhow::Result<PgPool> {
+    let options = PgConnectOptions::from_str(url.expose_secret())
+        .context("Failed to parse DATABASE_URL")?
+        .application_name("dms-worker");
+    Ok(PgPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect_lazy_with(options))
+}
+
 /// Applies every pending migration. sqlx holds an advisory lock meanwhile, so
 /// concurrent runs wait for each other and the second one finds nothing to do.
 ///

@@ -3,6 +3,17 @@
 //! commands (migrations, admin bootstrap).
 
 pub mod admin;
+pub mod amqp;
 pub mod configuration;
 pub mod database;
+pub mod dead_letters;
+pub mod import;
+pub mod ingest;
+pub mod leader;
+pub mod metrics;
+pub mod ops;
+pub mod profile;
+pub mod relay;
+pub mod run;
+pub mod simulator;
 pub mod telemetry;

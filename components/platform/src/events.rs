@@ -21,3 +21,20 @@ pub const ALERT_JSON: &str = "jsonb_build_object(
     'id', a.alert_id, 'device_id', a.device_id, 'owner_id', a.owner_id, 'device_name', d.name,
     'hour_start', rfc3339(a.hour_start), 'kwh', a.kwh, 'max_hourly_kwh', a.max_hourly_kwh,
     'raised_at', rfc3339(a.raised_at), 'acknowledged_at', rfc3339(a.acknowledged_at))";
+
+/// `jsonb_build_object` of a chat session row aliased `s`. A session's unread
+/// count depends on who reads it, so the event carries both parties' counts.
+/// `chat_unread_count` reads the statement's snapshot, so a statement that also
+/// inserts a message must add that message to the counts itself.
+pub const CHAT_SESSION_JSON: &str = "jsonb_build_object(
+    'id', s.session_id, 'client_id', s.client_id, 'admin_id', s.admin_id, 'status', s.status,
+    'needs_human', s.needs_human, 'created_at', rfc3339(s.created_at),
+    'last_activity_at', rfc3339(s.last_activity_at), 'closed_at', rfc3339(s.closed_at),
+    'unread_by_client', chat_unread_count(s.session_id, s.client_id, false),
+    'unread_by_admin', chat_unread_count(s.session_id, s.admin_id, true))";
+
+/// `jsonb_build_object` of a chat message row aliased `m`.
+pub const CHAT_MESSAGE_JSON: &str = "jsonb_build_object(
+    'id', m.message_id, 'session_id', m.session_id, 'sender_id', m.sender_id,
+    'sender_kind', m.sender_kind, 'body', m.body, 'client_msg_id', m.client_msg_id,
+    'created_at', rfc3339(m.created_at), 'read_at', rfc3339(m.read_at))";

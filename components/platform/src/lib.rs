@@ -12,6 +12,7 @@ pub mod http;
 pub mod model;
 pub mod problem;
 pub mod readings;
+pub mod support;
 pub mod validate;
 
 #[cfg(feature = "native")]

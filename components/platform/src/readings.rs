@@ -160,7 +160,8 @@ pub enum Outcome {
 /// totals, and for each UTC hour whose total rises above the device's limit one
 /// alert with its `alert.raised` event. Parameters are three `text[]` of equal
 /// length (device ids, RFC 3339 times, kWh as decimal text); it returns one row
-/// per input with its 1-based `ord` and the flags `known` and `stored`.
+/// per input with its 1-based `ord`, the flags `known` and `stored`, and the
+/// number of alerts the batch raised (the same on every row).
 ///
 /// Rows are written in key order so that concurrent batches lock in the same
 /// order; the hour row is updated with `on conflict ... do update`, which waits
@@ -224,7 +225,7 @@ pub fn ingest_sql() -> String {
                 exists (select 1 from first_of_key k join inserted i
                         on i.device_id = k.device_id and i.measured_at = k.measured_at
                         where k.ord = r.ord) as stored,
-                (select count(*) from quarters)::int8 as quarters_touched
+                (select count(*) from raised)::int8 as alerts_raised
          from raw r order by r.ord"
     )
 }
