@@ -1,5 +1,5 @@
-//! The support bot's keyword rules: for each topic a few keywords and an answer
-//! about DMS. The worker's support bot replies with a matching rule's answer, and
+//! The support bot's keyword rules: for each topic a few keywords and a reply
+//! about DMS. The worker's support bot sends a matching rule's reply, and
 //! `POST /api/chat/assist` offers it to an admin as a suggested reply.
 //!
 //! Keywords match whole words regardless of case: `hi` matches "Hi!" but not
@@ -37,18 +37,19 @@ impl Topic {
 }
 
 /// One keyword rule: its topic, the lowercase keywords that select it and the
-/// answer sent for it.
+/// reply sent for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rule {
     pub topic: Topic,
     pub keywords: &'static [&'static str],
-    pub answer: &'static str,
+    pub reply: &'static str,
 }
 
 /// The rules in priority order: [`match_rule`] returns the first rule with a
 /// matching keyword. Specific subjects come before general help, and
-/// pleasantries come last, so "Hi, my bill is wrong" gets the billing answer and
+/// pleasantries come last, so "Hi, my bill is wrong" gets the billing reply and
 /// "Thanks, bye" gets the goodbye.
+#[rustfmt::skip]
 pub const RULES: &[Rule] = &[
     Rule {
         topic: Topic::Alerts,
@@ -57,7 +58,7 @@ pub const RULES: &[Rule] = &[
             "limit", "limits", "over limit", "above limit", "exceeded", "overconsumption",
             "over consumption",
         ],
-        answer: "An over-consumption alert is raised when a device uses more energy in one \
+        reply: "An over-consumption alert is raised when a device uses more energy in one \
                  hour (UTC) than its hourly limit in kWh, at most once per device and hour. \
                  You see alerts as they happen and on the Alerts page, where you can \
                  acknowledge them. If a device's limit does not suit your home, ask an \
@@ -69,7 +70,7 @@ pub const RULES: &[Rule] = &[
             "consumption", "usage", "kwh", "energy", "electricity", "reading",
             "readings", "chart", "graph", "hourly", "daily", "how much",
         ],
-        answer: "Open a device on the My devices page to see its consumption for one day, \
+        reply: "Open a device on the My devices page to see its consumption for one day, \
                  hour by hour in kWh, in your time zone. Use the arrows or the date field \
                  to pick another day. Hours above the device's hourly limit are marked.",
     },
@@ -80,7 +81,7 @@ pub const RULES: &[Rule] = &[
             "paid", "charge", "charged", "price", "prices", "tariff", "tariffs", "cost",
             "costs", "refund",
         ],
-        answer: "DMS shows the energy your devices used, in kWh per hour and per day, which \
+        reply: "DMS shows the energy your devices used, in kWh per hour and per day, which \
                  is what your bill is based on. For questions about invoices, tariffs or \
                  payments, an administrator who can see your account will answer in this \
                  chat.",
@@ -91,7 +92,7 @@ pub const RULES: &[Rule] = &[
             "device", "devices", "meter", "meters", "smart meter", "sensor", "sensors",
             "gateway", "install", "installed", "installation", "offline",
         ],
-        answer: "Your metering devices are listed on the My devices page. An administrator \
+        reply: "Your metering devices are listed on the My devices page. An administrator \
                  adds devices and assigns them to your account. If a device is missing or \
                  shows the wrong name or location, tell us its name and where it is \
                  installed, and an administrator will correct it.",
@@ -102,7 +103,7 @@ pub const RULES: &[Rule] = &[
             "account", "password", "email", "e mail", "username", "login", "log in", "sign in",
             "signin", "profile", "timezone", "time zone", "locked",
         ],
-        answer: "On the Profile page you can change your email address, your time zone and \
+        reply: "On the Profile page you can change your email address, your time zone and \
                  your password. After five failed sign-ins in a row, wait up to 15 minutes \
                  before you try again. If you cannot sign in, an administrator can set a \
                  new password for you.",
@@ -113,20 +114,20 @@ pub const RULES: &[Rule] = &[
             "help", "support", "assist", "assistance", "question", "questions", "problem",
             "issue", "how do i", "how can i",
         ],
-        answer: "I can help with your devices, your energy consumption, over-consumption \
+        reply: "I can help with your devices, your energy consumption, over-consumption \
                  alerts, billing questions and your account. Tell me what you need in a \
                  sentence or two. If I cannot answer, an administrator will join this chat.",
     },
     Rule {
         topic: Topic::Goodbye,
         keywords: &["bye", "goodbye", "good bye", "bye bye", "see you", "farewell"],
-        answer: "Goodbye! You can close this chat now, and start a new one whenever you need \
+        reply: "Goodbye! You can close this chat now, and start a new one whenever you need \
                  help.",
     },
     Rule {
         topic: Topic::Thanks,
         keywords: &["thanks", "thank you", "thx", "ty", "cheers", "appreciate", "appreciated"],
-        answer: "You're welcome! Is there anything else I can help you with?",
+        reply: "You're welcome! Is there anything else I can help you with?",
     },
     Rule {
         topic: Topic::Greetings,
@@ -134,13 +135,13 @@ pub const RULES: &[Rule] = &[
             "hi", "hello", "hey", "hiya", "greetings", "good morning", "good afternoon",
             "good evening",
         ],
-        answer: "Hello! I'm the DMS support assistant. I can help with your devices, your \
+        reply: "Hello! I'm the DMS support assistant. I can help with your devices, your \
                  consumption, alerts, billing and your account. What do you need?",
     },
 ];
 
 /// Returns the first rule in [`RULES`] order with a keyword that occurs in `text`
-/// as whole words, ignoring case; `None` when no keyword occurs.
+/// as whole words, ignoring case, or `None` when no keyword occurs.
 pub fn match_rule(text: &str) -> Option<&'static Rule> {
     let words = words(text);
     RULES.iter().find(|rule| {
@@ -188,7 +189,10 @@ mod tests {
     #[test]
     fn matches_phrases_across_punctuation() {
         assert_eq!(topic_of("Thank you!"), Some(Topic::Thanks));
-        assert_eq!(topic_of("I got an over-consumption warning"), Some(Topic::Alerts));
+        assert_eq!(
+            topic_of("I got an over-consumption warning"),
+            Some(Topic::Alerts)
+        );
         assert_eq!(topic_of("I can't log-in"), Some(Topic::Account));
         assert_eq!(topic_of("how much did I use?"), Some(Topic::Consumption));
         assert_eq!(topic_of("thank"), None, "half of a phrase");
@@ -197,7 +201,10 @@ mod tests {
     #[test]
     fn specific_topics_win_over_pleasantries() {
         assert_eq!(topic_of("Hi, my bill is wrong"), Some(Topic::Billing));
-        assert_eq!(topic_of("Hello, I need help with my password"), Some(Topic::Account));
+        assert_eq!(
+            topic_of("Hello, I need help with my password"),
+            Some(Topic::Account)
+        );
         assert_eq!(topic_of("help, my meter is offline"), Some(Topic::Devices));
         assert_eq!(topic_of("Thanks, bye"), Some(Topic::Goodbye));
         assert_eq!(topic_of("hey, thanks"), Some(Topic::Thanks));
@@ -205,7 +212,10 @@ mod tests {
 
     #[test]
     fn alerts_win_over_consumption() {
-        assert_eq!(topic_of("why did my energy usage raise an alert?"), Some(Topic::Alerts));
+        assert_eq!(
+            topic_of("why did my energy usage raise an alert?"),
+            Some(Topic::Alerts)
+        );
     }
 
     #[test]
@@ -232,22 +242,42 @@ mod tests {
     fn every_keyword_selects_its_own_rule() {
         let mut seen = HashSet::new();
         for rule in RULES {
-            assert!(rule.keywords.len() >= 3, "{:?} has too few keywords", rule.topic);
-            assert!(!rule.answer.trim().is_empty(), "{:?} has no answer", rule.topic);
+            assert!(
+                rule.keywords.len() >= 3,
+                "{:?} has too few keywords",
+                rule.topic
+            );
+            assert!(
+                !rule.reply.trim().is_empty(),
+                "{:?} has no reply",
+                rule.topic
+            );
             for keyword in rule.keywords {
                 assert!(seen.insert(*keyword), "keyword {keyword:?} is in two rules");
-                assert_eq!(keyword.to_lowercase(), *keyword, "keyword {keyword:?} is not lowercase");
+                assert_eq!(
+                    keyword.to_lowercase(),
+                    *keyword,
+                    "keyword {keyword:?} is not lowercase"
+                );
                 assert_eq!(topic_of(keyword), Some(rule.topic), "keyword {keyword:?}");
             }
         }
     }
 
     #[test]
-    fn answers_fit_a_chat_message() {
+    fn replies_fit_a_chat_message() {
         for rule in RULES {
-            let length = rule.answer.chars().count();
-            assert!((1..=4000).contains(&length), "{:?} answer is {length} characters", rule.topic);
-            assert!(!rule.answer.contains("  "), "{:?} answer has a double space", rule.topic);
+            let length = rule.reply.chars().count();
+            assert!(
+                (1..=4000).contains(&length),
+                "{:?} reply is {length} characters",
+                rule.topic
+            );
+            assert!(
+                !rule.reply.contains("  "),
+                "{:?} reply has a double space",
+                rule.topic
+            );
         }
     }
 }
