@@ -28,6 +28,10 @@ pub enum Command {
     Import(ImportOptions),
     /// Inspect or replay dead-lettered readings.
     DeadLetters(DeadLettersOptions),
+    /// On an empty database, create the first admin (password from
+    /// DMS_ADMIN_PASSWORD, else random and printed once) and a demo client with a
+    /// few devices. A database with users is left untouched.
+    Bootstrap(DatabaseOptions),
     /// Generate an Ed25519 key pair for signing tokens and print it as environment
     /// variable lines (JWT_SIGNING_KID, JWT_SIGNING_KEY, JWT_VERIFYING_KEYS).
     GenerateKeys(GenerateKeysOptions),

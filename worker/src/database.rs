@@ -41,6 +41,24 @@ pub fn connect_lazy(url: &SecretString, max_connections: u32) -> anyhow::Result<
         .connect_lazy_with(options))
 }
 
+/// Creates the database named in the URL when it does not exist yet.
+///
+/// # Errors
+/// When the server is unreachable or refuses to create it.
+pub async fn create_if_missing(url: &SecretString) -> anyhow::Result<()> {
+    use sqlx::migrate::MigrateDatabase;
+    let exists = sqlx::Postgres::database_exists(url.expose_secret())
+        .await
+        .context("Failed to reach PostgreSQL (is it running, and is DATABASE_URL right?)")?;
+    if !exists {
+        sqlx::Postgres::create_database(url.expose_secret())
+            .await
+            .context("Failed to create the database")?;
+        tracing::info!("database created");
+    }
+    Ok(())
+}
+
 /// Applies every pending migration. sqlx holds an advisory lock meanwhile, so
 /// concurrent runs wait for each other and the second one finds nothing to do.
 ///

@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod amqp;
+pub mod bootstrap;
 pub mod configuration;
 pub mod database;
 pub mod dead_letters;

@@ -28,6 +28,7 @@ async fn main() -> ExitCode {
 async fn execute(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Migrate(options) => {
+            database::create_if_missing(&options.database_url).await?;
             let pool = database::connect(&options.database_url, 2).await?;
             database::migrate(&pool).await?;
             tracing::info!("migrations applied");
@@ -38,6 +39,21 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
             let pool = database::connect(&options.database.database_url, 2).await?;
             let id = admin::create_admin(&pool, &options.username, &options.email, &password).await?;
             tracing::info!(user_id = %id, username = %options.username, "admin created");
+            Ok(())
+        }
+        Command::Bootstrap(options) => {
+            let pool = database::connect(&options.database_url, 2).await?;
+            match dms_worker::bootstrap::bootstrap(&pool).await? {
+                None => println!("the database already has users; bootstrap changed nothing"),
+                Some(created) => {
+                    use secrecy::ExposeSecret;
+                    match &created.admin_password {
+                        Some(password) => println!("admin: {} / {} (shown once; change it on the profile page)", created.admin_username, password.expose_secret()),
+                        None => println!("admin: {} / the password in DMS_ADMIN_PASSWORD", created.admin_username),
+                    }
+                    println!("demo client: {} / {} (shown once)", created.client_username, created.client_password.expose_secret());
+                }
+            }
             Ok(())
         }
         Command::GenerateKeys(options) => {
