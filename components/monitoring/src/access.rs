@@ -1,7 +1,7 @@
-//! Who may see which device, and which part of its data.
+//! Who may read which device, and which part of its data.
 //!
-//! An admin sees every device that is not deleted, with all of its data. A client
-//! sees only the devices they own now (`device.owner_id`). Another user's device
+//! An admin may read every device that is not deleted, with all of its data. A
+//! client may read only the devices they own now (`device.owner_id`). Another user's device
 //! and an unknown id are both 404, never 403, so ids do not leak.
 //!
 //! Of a device they own, a client sees only the data from the periods in
@@ -23,8 +23,8 @@ use dms_platform::{ApiError, Host};
 
 use crate::sql;
 
-/// The client whose ownership periods bound what the caller sees, or `None` for
-/// an admin, who sees everything.
+/// Returns the client whose ownership periods bound the data the caller may read,
+/// or `None` for an admin, who may read all of it.
 pub fn data_owner(current: &CurrentUser) -> Option<Uuid> {
     (!current.is_admin()).then_some(current.id)
 }

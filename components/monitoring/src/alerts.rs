@@ -2,7 +2,8 @@
 //! statement raises them (see `dms_platform::readings::ingest_sql`).
 //!
 //! A client sees and acknowledges only the alerts raised while they owned the
-//! device (`alert.owner_id`); another user's alert is 404. An admin sees all.
+//! device (`alert.owner_id`), and another user's alert is 404. An admin may read
+//! and acknowledge every alert.
 
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
@@ -54,9 +55,9 @@ impl Alert {
 }
 
 /// `GET /api/alerts?device_id=&from=&to=&acknowledged=&page=&per_page=`, newest
-/// hour first. `from` and `to` bound `hour_start`, both inclusive: a date means
-/// UTC midnight for `from` and the whole UTC day for `to`; an RFC 3339 time is
-/// the instant itself.
+/// hour first. `from` and `to` bound `hour_start` and are both inclusive. As a
+/// date, `from` means UTC midnight and `to` the whole UTC day. As an RFC 3339
+/// time, each is that instant.
 pub fn list(host: &Host<'_>, request: &Request) -> Result<Response, ApiError> {
     let current = auth::authenticate(host, request)?;
     let query = web::query_params(request);
@@ -99,7 +100,7 @@ pub fn list(host: &Host<'_>, request: &Request) -> Result<Response, ApiError> {
     }))
 }
 
-/// The first instant in range.
+/// Returns the first instant in the range.
 fn range_start(bound: TimeBound) -> DateTime<Utc> {
     match bound {
         TimeBound::Date(date) => date.and_time(chrono::NaiveTime::MIN).and_utc(),
@@ -107,8 +108,8 @@ fn range_start(bound: TimeBound) -> DateTime<Utc> {
     }
 }
 
-/// The first instant after the range: the next UTC midnight for a date, one
-/// microsecond (PostgreSQL's resolution) after an instant.
+/// Returns the first instant after the range: the next UTC midnight for a date,
+/// or one microsecond (PostgreSQL's resolution) after an instant.
 fn range_end(bound: TimeBound) -> DateTime<Utc> {
     match bound {
         TimeBound::Date(date) => range_start(TimeBound::Date(date)) + Duration::days(1),

@@ -2,7 +2,7 @@
 //!
 //! Every view sums the exact quarter-hour totals (`consumption_quarter`) over
 //! intervals cut in Rust from the requested date and IANA zone (see
-//! [`crate::local_day`]), so a day's total in the days view equals the same day's
+//! [`crate::local_day`]). So a day's total in the days view equals the same day's
 //! total in the day view, and both equal the sum of that day's accepted readings.
 
 use std::collections::HashMap;
@@ -21,7 +21,7 @@ use dms_platform::{ApiError, Host, Request, Response};
 use crate::local_day::{self, Interval};
 use crate::{access, params, sql};
 
-/// Longest range of the days view, in days (a leap year).
+/// Maximum range of the days view, in days (a leap year).
 const MAX_DAYS: i64 = 366;
 
 /// Every energy value is in kWh.
@@ -160,7 +160,7 @@ fn date_range(query: &HashMap<String, String>) -> Result<(NaiveDate, NaiveDate),
     Ok((from, to))
 }
 
-/// The zone of the request: `tz`, else the user's saved zone, else UTC.
+/// Returns the zone of the request: `tz`, else the user's saved zone, else UTC.
 pub(crate) fn requested_zone(
     host: &Host<'_>,
     current: &CurrentUser,
@@ -176,7 +176,7 @@ pub(crate) fn requested_zone(
         Some(row) => row.opt_str("timezone")?,
         None => None,
     };
-    // Saved zones are checked when set; one that this build's tz database lacks
+    // Saved zones are checked when set. One that this build's tz database lacks
     // falls back to UTC instead of failing every view.
     Ok(saved.and_then(|name| name.parse().ok()).unwrap_or(Tz::UTC))
 }
@@ -232,7 +232,7 @@ fn interval_totals(
     Ok(totals)
 }
 
-/// The intervals' starts and ends as RFC 3339 text, for `text[]` parameters.
+/// Formats the intervals' starts and ends as RFC 3339 text, for `text[]` parameters.
 pub(crate) fn bounds(intervals: &[Interval]) -> (Vec<Option<String>>, Vec<Option<String>>) {
     intervals
         .iter()

@@ -35,10 +35,10 @@ pub fn day_start(zone: Tz, date: NaiveDate) -> DateTime<Utc> {
 }
 
 /// Walks forward from a local time that does not exist, one minute at a time,
-/// to the first local time that does; zone transitions fall on whole minutes.
+/// to the first local time that does. Zone transitions fall on whole minutes.
 fn first_instant_after_gap(zone: Tz, local: chrono::NaiveDateTime) -> DateTime<Utc> {
-    // The longest gap on record is one whole day (Pacific/Apia, 2011-12-30), so
-    // two days of minutes always reach a valid time.
+    // The largest gap in the tz database is one whole day (Pacific/Apia,
+    // 2011-12-30), so two days of minutes always reach a valid time.
     for minutes in 1..=2 * 24 * 60 {
         let candidate = local + Duration::minutes(minutes);
         if let Some(instant) = zone.from_local_datetime(&candidate).earliest() {
@@ -49,7 +49,7 @@ fn first_instant_after_gap(zone: Tz, local: chrono::NaiveDateTime) -> DateTime<U
     local.and_utc()
 }
 
-/// The UTC interval of the local calendar day `date`.
+/// Returns the UTC interval of the local calendar day `date`.
 pub fn day(zone: Tz, date: NaiveDate) -> Interval {
     let next = date.succ_opt().unwrap_or(date);
     Interval {
@@ -130,7 +130,7 @@ mod tests {
     }
 
     #[test]
-    fn midnight_turned_back_keeps_repeated_hour_on_its_date() {
+    fn fall_back_at_midnight_keeps_date() {
         // Chile turns clocks from 00:00 back to 23:00 on 2026-04-05, so
         // 2026-04-04 ends with 23:00 twice.
         let santiago = zone("America/Santiago");

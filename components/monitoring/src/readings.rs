@@ -5,8 +5,8 @@
 //! `{"device_id", "measured_at", "kwh"}` or a JSON array of them, at most 10,000
 //! readings in 2 MiB. Parsing, validation, rounding and the storing statement are
 //! the consumer's own (`dms_platform::readings`), so both paths store a reading
-//! the same way. Each reading stands on its own: the valid ones are stored, and the
-//! answer reports every reading by its 0-based index in the request.
+//! the same way. Each reading is judged alone: the valid ones are stored, and the
+//! response reports every reading by its 0-based index in the request.
 
 use serde::Serialize;
 
@@ -19,7 +19,7 @@ use dms_platform::{ApiError, Host, Request, Response};
 /// Largest request body, in bytes.
 const BODY_LIMIT: usize = 2 * 1024 * 1024;
 
-/// Most readings in one request.
+/// Maximum number of readings in one request.
 const MAX_READINGS: usize = 10_000;
 
 #[derive(Debug, Serialize)]

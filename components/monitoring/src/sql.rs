@@ -17,7 +17,7 @@ pub fn select_device() -> String {
 pub const USER_TIME_ZONE: &str = "select timezone from app_user where user_id = $1";
 
 /// True when the quarter row aliased `q` lies in one of the ownership periods of
-/// the client bound at `$n`, or when `$n` is null (an admin sees every quarter).
+/// the client bound at `$n`, or when `$n` is null (an admin reads every quarter).
 /// A period covers the quarters from the one containing its start up to, not
 /// including, its end.
 fn visible_quarter(n: u8) -> String {
@@ -33,7 +33,7 @@ fn visible_quarter(n: u8) -> String {
 /// Totals of one device per interval. $1 device id, $2 the client whose
 /// ownership periods bound the data (or null), $3 and $4 the intervals' starts
 /// and ends as `text[]` of RFC 3339 instants. One row per interval, in order,
-/// with its 1-based `ord`, `kwh` and `readings` (zero when it holds no data).
+/// with its 1-based `ord`, `kwh` and `readings` (zero when it contains no data).
 pub fn interval_totals() -> String {
     let visible = visible_quarter(2);
     format!(
@@ -52,7 +52,7 @@ pub fn interval_totals() -> String {
     )
 }
 
-/// Each visible device's total for one day and its peak hour. $1 the owner whose
+/// Selects each visible device's total for one day and its peak hour. $1 the owner whose
 /// devices to list (or null for all), $2 the client whose ownership periods bound
 /// the data (or null), $3 and $4 the hours' starts and ends as `text[]`, $5 and $6
 /// the day's start and end. The peak is the hour with the most energy (the
@@ -111,7 +111,7 @@ const ALERT_FILTER: &str = "from alert a join device d on d.device_id = a.device
        and ($4::text is null or a.hour_start < $4::text::timestamptz)
        and ($5::bool is null or (a.acknowledged_at is not null) = $5::bool)";
 
-/// The filters of [`ALERT_FILTER`], then $6 limit and $7 offset; newest hour first.
+/// Lists the alerts matching [`ALERT_FILTER`], newest hour first. $6 limit, $7 offset.
 pub fn list_alerts() -> String {
     format!(
         "select {ALERT_COLUMNS} {ALERT_FILTER}
@@ -120,7 +120,7 @@ pub fn list_alerts() -> String {
     )
 }
 
-/// The filters of [`ALERT_FILTER`].
+/// Counts the alerts matching [`ALERT_FILTER`].
 pub fn count_alerts() -> String {
     format!("select count(*) as total {ALERT_FILTER}")
 }
