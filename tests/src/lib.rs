@@ -4,6 +4,7 @@
 pub mod database;
 pub mod keys;
 pub mod spawn;
+pub mod worker;
 
 pub use database::TestDatabase;
 pub use keys::TestKeys;
