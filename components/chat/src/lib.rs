@@ -75,7 +75,7 @@ pub fn route(host: &Host<'_>, request: Request) -> Response {
     })
 }
 
-/// The routes under `/api/chat`.
+/// Routes the requests under `/api/chat`.
 fn route_api(
     host: &Host<'_>,
     request: &Request,
@@ -109,8 +109,8 @@ fn route_api(
     }
 }
 
-/// The three paths kept from the system DMS replaces, under `/chat/api`: the same
-/// handlers as their `/api/chat` routes.
+/// Routes the three paths kept from the system DMS replaces, under `/chat/api`,
+/// to the same handlers as their `/api/chat` routes.
 fn route_alias(
     host: &Host<'_>,
     request: &Request,

@@ -16,9 +16,9 @@ use crate::model::{Caller, ChatMessage};
 use crate::sessions::load_visible;
 use crate::sql;
 
-/// Longest message body, in characters after trimming.
+/// Maximum length of a message body, in characters after trimming.
 pub const MAX_BODY_CHARS: usize = 4000;
-/// Longest `client_msg_id`, in characters.
+/// Maximum length of a `client_msg_id`, in characters.
 const MAX_CLIENT_MSG_ID_CHARS: usize = 200;
 
 /// A page of messages, oldest first.
@@ -35,7 +35,7 @@ pub fn list(host: &Host<'_>, request: &Request, session_id: &str) -> Result<Resp
     load_visible(host, caller, session_id)?;
 
     let db = host.db()?;
-    // One row more than the page tells whether another page follows.
+    // Fetching one row more than the page shows whether another page follows.
     let (statement, anchor) = match page.position {
         Position::Newest => (sql::list_messages_before(), Value::Null),
         Position::Before(id) => (sql::list_messages_before(), Value::Uuid(id)),

@@ -26,7 +26,7 @@ impl Caller {
         }
     }
 
-    /// The parameters `$1` (the session), `$2` and `$3` of a session statement.
+    /// Returns the parameters `$1` (the session), `$2` and `$3` of a session statement.
     pub fn session_params(&self, session_id: Uuid) -> [Value; 3] {
         [
             Value::Uuid(session_id),

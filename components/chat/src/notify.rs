@@ -88,7 +88,7 @@ pub fn overconsumption(host: &Host<'_>, request: &Request) -> Result<Response, A
     })
 }
 
-/// The notice's text when the request gives none, naming the device and its
+/// Builds the notice's text for a request without one, naming the device and its
 /// hourly limit when known.
 fn default_text(device: Option<&(String, String)>) -> String {
     match device {

@@ -37,7 +37,8 @@ pub fn list_sessions() -> String {
     )
 }
 
-/// The parameters of [`list_sessions`] without limit and offset.
+/// Counts the sessions of [`list_sessions`], with its parameters but no limit and
+/// offset.
 pub fn count_sessions() -> String {
     format!(
         "select count(*) as total from chat_session s
@@ -48,8 +49,8 @@ pub fn count_sessions() -> String {
 }
 
 /// $1 the client, $2 the chosen admin or null. Inserts nothing when the client
-/// already has an open session, or when $2 is not an active admin; the column
-/// `admin_valid` tells the second case apart.
+/// already has an open session, or when $2 is not an active admin. The column
+/// `admin_valid` is false in the second case.
 pub fn insert_session() -> String {
     format!(
         "with chosen_admin as (
@@ -79,8 +80,8 @@ pub fn select_open_session() -> String {
     )
 }
 
-/// Closes an open session the caller may see; no row when it is already closed
-/// or hidden.
+/// Closes an open session the caller may see. Returns no row when the session is
+/// already closed or hidden.
 pub fn close_session() -> String {
     format!(
         "with target as materialized (
@@ -103,9 +104,9 @@ pub fn close_session() -> String {
 }
 
 /// $1 the session, $2 the admin taking it over. Assigns the session to $2 and
-/// clears `needs_human` when it is open and unassigned or already theirs; writes
-/// an event only when something changed. Returns the state found before the
-/// change, with `taken` true when the session is now the caller's.
+/// clears `needs_human` when it is open and unassigned or already theirs, and
+/// writes an event only when something changed. Returns the `status` found and
+/// `available`: whether the session was unassigned or already the caller's.
 pub fn take_over_session() -> String {
     format!(
         "with target as materialized (
@@ -277,7 +278,7 @@ pub const CLIENT_DEVICE: &str =
 
 /// $1 the client, $2 the text. Adds a system message to the client's open
 /// session, creating the session when there is none. No row when a concurrent
-/// request created the session first; running it again finds that one.
+/// request created the session first, and running it again finds that one.
 pub fn insert_system_message() -> String {
     format!(
         "with client as (
