@@ -17,9 +17,41 @@ pub fn amqp_url() -> String {
     std::env::var("DMS_TEST_AMQP").unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
 }
 
-/// A prefix no other test shares.
-pub fn unique_prefix() -> String {
-    format!("test-{}", uuid::Uuid::new_v4().simple())
+/// An AMQP name prefix no other test shares. Dropping it deletes every exchange
+/// and queue under it, also when the test failed.
+pub struct TestPrefix(String);
+
+impl std::ops::Deref for TestPrefix {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Drop for TestPrefix {
+    fn drop(&mut self) {
+        let prefix = self.0.clone();
+        // Runs outside the test's runtime, which may be shutting down.
+        let _ = std::thread::spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+                return;
+            };
+            runtime.block_on(async move {
+                if let Ok(meter) = tokio::time::timeout(Duration::from_secs(5), Meter::connect_quietly(&prefix)).await {
+                    if let Some(meter) = meter {
+                        meter.delete_topology().await;
+                        let _ = meter.connection.close(200, "cleanup").await;
+                    }
+                }
+            });
+        })
+        .join();
+    }
+}
+
+pub fn unique_prefix() -> TestPrefix {
+    TestPrefix(format!("test-{}", uuid::Uuid::new_v4().simple()))
 }
 
 /// Options for a worker on `database_url` with `prefix`, roles and simulator
@@ -108,6 +140,14 @@ impl Meter {
         let topology = Topology::new(prefix);
         topology.declare(&channel).await.expect("declare the topology");
         Meter { connection, channel, topology }
+    }
+
+    /// Connects without declaring anything; `None` when the broker is unreachable.
+    pub async fn connect_quietly(prefix: &str) -> Option<Meter> {
+        let url = SecretString::from(amqp_url());
+        let connection = amqp::connect(&url, "dms-test-cleanup").await.ok()?;
+        let channel = connection.create_channel().await.ok()?;
+        Some(Meter { connection, channel, topology: Topology::new(prefix) })
     }
 
     /// Publishes raw bodies to the readings exchange and waits for the confirms.

@@ -65,6 +65,11 @@ pub fn parse_json<T: DeserializeOwned>(request: &Request, limit: usize) -> Resul
     if body.len() > limit {
         return Err(ApiError::PayloadTooLarge { limit });
     }
+    // serde fills a struct from a JSON array by position; request bodies are
+    // objects, so an array is rejected before it can be read that way.
+    if body.iter().find(|byte| !byte.is_ascii_whitespace()) == Some(&b'[') {
+        return Err(ApiError::bad_request("body", "the body must be a JSON object"));
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(body_error)?;
     deserializer.end().map_err(|err| {
