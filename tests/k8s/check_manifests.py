@@ -316,7 +316,8 @@ def worker_env_names(repo: Path) -> tuple[set[str], str]:
     names = clap_env_names(rust_item_bodies(source, "struct"), run.group(1), set())
     if not names:
         raise LookupError(f"{configuration}: the options of Run declare no env = \"NAME\"")
-    return names, f"the options of `dms-worker run` in {configuration.relative_to(repo)}"
+    # RUST_LOG is read by the log filter (worker/src/telemetry.rs), not by clap.
+    return names | {"RUST_LOG"}, f"the options of `dms-worker run` in {configuration.relative_to(repo)}"
 
 
 def check_spinapp_variables(objects: list[dict], repo: Path) -> list[str]:
