@@ -158,7 +158,7 @@ async fn broker_ceiling(messages: usize) -> anyhow::Result<()> {
     while received < messages {
         let delivery = consumer.next().await.context("the consumer ended")??;
         received += 1;
-        if received % 1000 == 0 || received == messages {
+        if received.is_multiple_of(1000) || received == messages {
             channel.basic_ack(delivery.delivery_tag, BasicAckOptions { multiple: true }).await?;
         }
     }

@@ -307,7 +307,7 @@ def worker_env_names(repo: Path) -> tuple[set[str], str]:
         return fallback, "the fallback list in tests/k8s/check_manifests.py (no worker/src/configuration.rs)"
     source = configuration.read_text()
     commands = rust_item_bodies(source, "enum").get("Command", "")
-    run = re.search(r"\bRun\s*\(\s*(\w+)\s*\)", commands)
+    run = re.search(r"\bRun\s*\(\s*(?:Box\s*<\s*)?(\w+)\s*>?\s*\)", commands)
     if run is None:
         return fallback, (
             "the fallback list in tests/k8s/check_manifests.py"

@@ -121,12 +121,12 @@ async fn rejected_reading_requests_write_nothing() {
     let oversize = format!("[{}]", " ".repeat(2 * 1024 * 1024));
     let before = written_rows(&app).await;
     let cases = [
-        ("client", Some(ana.token.as_str()), "application/json", array(&[valid_reading.clone()]), 403, None),
+        ("client", Some(ana.token.as_str()), "application/json", array(std::slice::from_ref(&valid_reading)), 403, None),
         ("too many readings", Some(admin.token.as_str()), "application/json", array(&too_many), 400, Some("body")),
         ("oversize body", Some(admin.token.as_str()), "application/json", oversize, 413, None),
         ("malformed JSON", Some(admin.token.as_str()), "application/json", format!("[{valid_reading},"), 400, Some("body")),
         ("not an object or array", Some(admin.token.as_str()), "application/json", "42".to_owned(), 400, Some("body")),
-        ("plain text", Some(admin.token.as_str()), "text/plain", array(&[valid_reading.clone()]), 415, None),
+        ("plain text", Some(admin.token.as_str()), "text/plain", array(std::slice::from_ref(&valid_reading)), 415, None),
     ];
 
     for (name, token, content_type, body, status, field) in cases {

@@ -58,7 +58,7 @@ async fn import_publishes_valid_rows_and_reports_rejects() {
 #[tokio::test]
 async fn import_rejects_wrong_header() {
     let mut file = tempfile::NamedTempFile::new().unwrap();
-    write!(file, "device,time,kwh\n").unwrap();
+    writeln!(file, "device,time,kwh").unwrap();
 
     let err = import::read_file(file.path()).unwrap_err();
 

@@ -38,11 +38,9 @@ impl Drop for TestPrefix {
                 return;
             };
             runtime.block_on(async move {
-                if let Ok(meter) = tokio::time::timeout(Duration::from_secs(5), Meter::connect_quietly(&prefix)).await {
-                    if let Some(meter) = meter {
-                        meter.delete_topology().await;
-                        let _ = meter.connection.close(200, "cleanup").await;
-                    }
+                if let Ok(Some(meter)) = tokio::time::timeout(Duration::from_secs(5), Meter::connect_quietly(&prefix)).await {
+                    meter.delete_topology().await;
+                    let _ = meter.connection.close(200, "cleanup").await;
                 }
             });
         })

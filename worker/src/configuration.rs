@@ -20,7 +20,7 @@ pub enum Command {
     /// from the first line of standard input; never from an argument.
     CreateAdmin(CreateAdminOptions),
     /// Run the worker's roles until stopped (SIGINT or SIGTERM).
-    Run(RunOptions),
+    Run(Box<RunOptions>),
     /// Run only the simulator: publish simulated readings for every device.
     Simulate(SimulateOptions),
     /// Validate a CSV file of readings (header `device_id,measured_at,kwh`) and

@@ -28,6 +28,9 @@ pub struct RejectedRow {
     pub reason: String,
 }
 
+/// A valid reading with its line number.
+pub type NumberedReading = (u64, Reading);
+
 /// What an import did.
 #[derive(Debug, Default)]
 pub struct ImportReport {
@@ -39,7 +42,7 @@ pub struct ImportReport {
 ///
 /// # Errors
 /// When the file cannot be read or its header is not `device_id,measured_at,kwh`.
-pub fn read_file(path: &Path) -> anyhow::Result<(Vec<(u64, Reading)>, Vec<RejectedRow>)> {
+pub fn read_file(path: &Path) -> anyhow::Result<(Vec<NumberedReading>, Vec<RejectedRow>)> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .flexible(true)

@@ -62,7 +62,7 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
             std::io::stdout().write_all(lines.as_bytes())?;
             Ok(())
         }
-        Command::Run(options) => run::run(options).await,
+        Command::Run(options) => run::run(*options).await,
         Command::Simulate(options) => simulate(options).await,
         Command::Import(options) => import_file(options).await,
         Command::DeadLetters(options) => dead_letters_command(options).await,
