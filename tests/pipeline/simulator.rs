@@ -80,3 +80,90 @@ async fn simulator_follows_new_devices_without_restart() {
     worker.shutdown().await;
     meter.delete_topology().await;
 }
+
+#[tokio::test]
+async fn week_backfill_matches_api_totals_and_alerts() {
+    // Arrange: ten devices and the API on the same database.
+    let app = dms_tests::spawn_devhost().await;
+    let admin = app.create_admin("root").await;
+    let pool = app.database.pool().await;
+    let mut devices = Vec::new();
+    for index in 0..10 {
+        let device = app.create_device(&admin, &format!("meter {index}"), 1.5, None).await;
+        devices.push(device["id"].as_str().unwrap().parse::<uuid::Uuid>().unwrap());
+    }
+    let prefix = unique_prefix();
+    let worker = TestWorker::start(run_options(&app.database.url(), &prefix, &[Role::Ingest])).await;
+    let settings = SimulatorSettings {
+        topology: Topology::new(&prefix),
+        interval: Duration::from_secs(600),
+        backfill_days: 7,
+        spike_probability: 0.02,
+        backfill_only: true,
+    };
+
+    // Act
+    simulator::run(pool.clone(), SecretString::from(amqp_url()), settings, CancellationToken::new()).await.unwrap();
+    for device in &devices {
+        eventually(Duration::from_secs(60), "a week of readings", || async { (fixtures::stored(&pool, *device).await == 7 * 144).then_some(()) }).await;
+    }
+
+    // Assert: every UTC day's total from the API equals the sum of its readings.
+    let today = chrono::Utc::now().date_naive();
+    for device in &devices {
+        for back in 0..=7 {
+            let date = today - chrono::Duration::days(back);
+            let (status, day) = app
+                .call("GET", &format!("/api/devices/{device}/consumption?date={date}&tz=UTC"), Some(&admin.token), None)
+                .await;
+            assert_eq!(status, 200, "{day}");
+            let expected: String = sqlx::query_scalar(
+                "select coalesce(sum(kwh), 0)::text from reading
+                 where device_id = $1 and measured_at > $2::date::timestamptz at time zone 'UTC' and measured_at <= ($2::date + 1)::timestamptz at time zone 'UTC'",
+            )
+            .bind(device)
+            .bind(date)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+            let api: f64 = day["total_kwh"].as_f64().unwrap();
+            let stored: f64 = expected.parse().unwrap();
+            assert_eq!(format!("{api:.6}"), format!("{stored:.6}"), "device {device} on {date}");
+            let hours: f64 = day["hours"].as_array().unwrap().iter().map(|hour| hour["kwh"].as_f64().unwrap()).sum();
+            assert!((hours - api).abs() < 1e-6, "the hours add up to the day on {date}");
+        }
+    }
+    // The alerts match the UTC hours over the limit one for one.
+    let mut from_api = std::collections::BTreeSet::new();
+    let mut page = 1;
+    loop {
+        let (status, body) = app.call("GET", &format!("/api/alerts?per_page=100&page={page}"), Some(&admin.token), None).await;
+        assert_eq!(status, 200, "{body}");
+        let items = body["items"].as_array().unwrap();
+        for alert in items {
+            from_api.insert((alert["device_id"].as_str().unwrap().to_owned(), alert["hour_start"].as_str().unwrap().to_owned()));
+        }
+        if items.len() < 100 {
+            break;
+        }
+        page += 1;
+    }
+    let over: Vec<(uuid::Uuid, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
+        "select h.device_id, h.hour_start from consumption_hour h join device d using (device_id) where h.kwh > d.max_hourly_kwh",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let from_hours: std::collections::BTreeSet<(String, String)> = over
+        .into_iter()
+        .map(|(device, hour)| (device.to_string(), hour.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)))
+        .collect();
+    assert!(!from_hours.is_empty(), "spikes at 2% push some hours over the limit");
+    let normalize = |set: &std::collections::BTreeSet<(String, String)>| -> std::collections::BTreeSet<(String, i64)> {
+        set.iter()
+            .map(|(device, hour)| (device.clone(), chrono::DateTime::parse_from_rfc3339(hour).unwrap().timestamp()))
+            .collect()
+    };
+    assert_eq!(normalize(&from_api), normalize(&from_hours), "one alert per UTC hour over the limit");
+    worker.shutdown().await;
+}
