@@ -4,6 +4,7 @@
 //! runtime.
 
 pub mod manifest;
+pub mod mounts;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -19,10 +20,11 @@ use http::{HeaderValue, StatusCode};
 use tokio::net::TcpListener;
 
 use dms_platform::host::{MapConfig, SystemClock};
-use dms_platform::native::{serve_native, NativePool};
+use dms_platform::native::{serve_native, serve_native_with_files, NativePool};
 use dms_platform::{ApiError, Router};
 
 use crate::manifest::Manifest;
+use crate::mounts::Mounts;
 
 /// Largest request body devhost reads; routes apply their own, smaller limits.
 const MAX_REQUEST_BYTES: usize = 4 * 1024 * 1024;
@@ -38,6 +40,7 @@ pub fn component_router(name: &str) -> Option<Router> {
         "devices" => Some(dms_devices::route),
         "monitoring" => Some(dms_monitoring::route),
         "chat" => Some(dms_chat::route),
+        "web" => Some(dms_web::route),
         _ => None,
     }
 }
@@ -46,6 +49,8 @@ struct Component {
     name: String,
     router: Router,
     config: MapConfig,
+    /// The component's `files` mounts; `None` when it has none.
+    files: Option<Mounts>,
 }
 
 /// Everything devhost needs to answer requests.
@@ -71,11 +76,21 @@ impl App {
         for name in names {
             let router = component_router(name)
                 .with_context(|| format!("devhost has no router for the component {name}"))?;
+            let mounts = &manifest.components[name].files;
+            let files = (!mounts.is_empty()).then(|| Mounts::new(&manifest.directory, mounts));
+            if let Some(files) = &files {
+                for source in files.sources() {
+                    if !source.is_dir() {
+                        tracing::warn!(component = %name, source = %source.display(), "files mount source is missing; build it first");
+                    }
+                }
+            }
             index_of.insert(name.clone(), components.len());
             components.push(Component {
                 name: name.clone(),
                 router,
                 config: MapConfig(manifest.component_variables(name, &app_variables)),
+                files,
             });
         }
         let mut routes = routefinder::Router::new();
@@ -150,7 +165,17 @@ async fn handle(
     let worker_app = Arc::clone(&app);
     let response = tokio::task::spawn_blocking(move || {
         let component = &worker_app.components[index];
-        serve_native(&worker_app.pool, &component.config, &SystemClock, request, component.router)
+        match &component.files {
+            Some(files) => serve_native_with_files(
+                &worker_app.pool,
+                &component.config,
+                &SystemClock,
+                files,
+                request,
+                component.router,
+            ),
+            None => serve_native(&worker_app.pool, &component.config, &SystemClock, request, component.router),
+        }
     })
     .await;
     let response = match response {

@@ -2,7 +2,7 @@
 //! variables with their defaults, and each component's variable templates.
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use serde::Deserialize;
@@ -79,6 +79,8 @@ pub struct Manifest {
     /// `(route, component)` in manifest order.
     pub routes: Vec<(String, String)>,
     pub components: HashMap<String, Component>,
+    /// The directory `files` mount sources are relative to: the manifest's own.
+    pub directory: PathBuf,
 }
 
 impl Manifest {
@@ -87,9 +89,18 @@ impl Manifest {
     pub fn load(path: &Path) -> anyhow::Result<Manifest> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("Failed to read {}", path.display()))?;
-        Manifest::parse(&text).with_context(|| format!("Failed to parse {}", path.display()))
+        let mut manifest = Manifest::parse(&text)
+            .with_context(|| format!("Failed to parse {}", path.display()))?;
+        manifest.directory = path
+            .parent()
+            .filter(|parent| !parent.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        Ok(manifest)
     }
 
+    /// Parses a manifest whose `files` sources are relative to the current
+    /// directory.
+    ///
     /// # Errors
     /// When the text is not a manifest devhost understands.
     pub fn parse(text: &str) -> anyhow::Result<Manifest> {
@@ -141,6 +152,7 @@ impl Manifest {
             variables,
             routes,
             components,
+            directory: PathBuf::from("."),
         })
     }
 
@@ -225,5 +237,10 @@ mod tests {
         let manifest = Manifest::load(&path).unwrap();
         assert!(manifest.routes.iter().any(|(route, _)| route == "/api/auth/..."));
         assert!(manifest.variables.contains_key("database_url"));
+        let web = &manifest.components["web"];
+        assert_eq!(web.files.len(), 1);
+        assert_eq!(web.files[0].source, "web/dist");
+        assert_eq!(web.files[0].destination, "/");
+        assert!(manifest.directory.join("web/package.json").exists());
     }
 }

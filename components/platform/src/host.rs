@@ -1,9 +1,11 @@
-//! The host a component router runs in: database, configuration and clock, each a
-//! port with a Spin adapter (inside WASM) and a native one (devhost and tests).
+//! The host a component router runs in: database, configuration, clock and, for
+//! components with `files` mounts, static files. Each is a port with a Spin
+//! adapter (inside WASM) and a native one (devhost and tests).
 
 use chrono::{DateTime, Utc};
 
 use crate::db::{Database, DbError};
+use crate::files::Files;
 
 /// Settings by their Spin variable name (lowercase, e.g. `database_url`).
 pub trait Config {
@@ -35,6 +37,7 @@ pub struct Host<'a> {
     connection: std::cell::OnceCell<Box<dyn Database + 'a>>,
     config: &'a dyn Config,
     clock: &'a dyn Clock,
+    files: Option<&'a dyn Files>,
 }
 
 impl<'a> Host<'a> {
@@ -44,7 +47,19 @@ impl<'a> Host<'a> {
             connection: std::cell::OnceCell::new(),
             config,
             clock,
+            files: None,
         }
+    }
+
+    /// Gives the router the component's mounted files.
+    pub fn with_files(mut self, files: &'a dyn Files) -> Self {
+        self.files = Some(files);
+        self
+    }
+
+    /// The component's mounted files; `None` for a component without mounts.
+    pub fn files(&self) -> Option<&'a dyn Files> {
+        self.files
     }
 
     /// The request's database connection, opened on first use.

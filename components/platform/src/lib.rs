@@ -7,6 +7,7 @@ pub mod auth;
 pub mod db;
 pub mod energy;
 pub mod events;
+pub mod files;
 pub mod host;
 pub mod http;
 pub mod model;
@@ -48,5 +49,22 @@ pub fn serve_spin(request: Request, router: Router) -> Response {
         Ok(Box::new(spin::SpinDatabase::open(&url)?) as Box<dyn db::Database>)
     });
     let host = Host::new(connector, &config, &clock);
+    router(&host, request)
+}
+
+/// Runs a router for one request inside Spin, as [`serve_spin`] does, with the
+/// component's `files` mounts read from the root of its file system. Only
+/// components whose WIT world allows `wasi:filesystem` may call it.
+#[cfg(target_arch = "wasm32")]
+pub fn serve_spin_with_files(request: Request, router: Router) -> Response {
+    let config = spin::SpinConfig;
+    let clock = host::SystemClock;
+    let files = files::DirectoryFiles::new("/");
+    let connector: host::Connector<'_> = Box::new(|| {
+        Err(db::DbError::Connection(
+            "this component has no database".into(),
+        ))
+    });
+    let host = Host::new(connector, &config, &clock).with_files(&files);
     router(&host, request)
 }
