@@ -58,7 +58,7 @@ pub struct Variable {
     pub secret: bool,
 }
 
-/// A directory a component sees through a Spin `files` mount.
+/// A directory mounted into a component by a Spin `files` entry.
 #[derive(Debug, Clone)]
 pub struct FileMount {
     pub source: String,
@@ -183,7 +183,7 @@ impl Manifest {
         Ok(values)
     }
 
-    /// The variables one component sees: its templates filled in from the
+    /// Returns one component's variables: its templates filled in from the
     /// application variables, as Spin does.
     pub fn component_variables(
         &self,

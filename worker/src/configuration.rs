@@ -63,8 +63,8 @@ pub struct CreateAdminOptions {
     pub email: String,
 }
 
-/// What a replica of `dms-worker run` does. Every role may run on several
-/// replicas; see the README for how they share work.
+/// A job of `dms-worker run`. Every role may run on several replicas; the README
+/// says how they share the work.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
 pub enum Role {
     /// Competing consumer of the readings queue.
@@ -73,7 +73,7 @@ pub enum Role {
     Relay,
     /// Publishes simulated readings (one replica at a time).
     Simulator,
-    /// Answers clients' chat messages (competing consumers).
+    /// Replies to clients' chat messages (competing consumers).
     Bot,
     /// Serves Socket.IO and relays events to the sockets of this replica.
     Chat,
@@ -132,7 +132,7 @@ pub struct IngestOptions {
     /// Most readings stored in one SQL statement.
     #[arg(long, env = "INGEST_BATCH_SIZE", default_value_t = 2000)]
     pub ingest_batch_size: usize,
-    /// Longest wait, in milliseconds, for a batch to fill before it is stored.
+    /// Maximum wait, in milliseconds, for a batch to fill before it is stored.
     #[arg(long, env = "INGEST_BATCH_WAIT_MS", default_value_t = 25)]
     pub ingest_batch_wait_ms: u64,
 }
@@ -162,10 +162,10 @@ pub struct AiOptions {
     /// a human at once.
     #[arg(long, env = "AI_TOKEN", hide_env_values = true)]
     pub ai_token: Option<SecretString>,
-    /// Seconds to wait for the AI's answer.
+    /// Seconds to wait for the AI's reply.
     #[arg(long, env = "AI_TIMEOUT_SECONDS", default_value_t = 15)]
     pub ai_timeout_seconds: u64,
-    /// Most tokens the AI may write in one answer.
+    /// Maximum number of tokens in one AI reply.
     #[arg(long, env = "AI_MAX_TOKENS", default_value_t = 300)]
     pub ai_max_tokens: u32,
 }

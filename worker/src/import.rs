@@ -1,7 +1,7 @@
 //! `dms-worker import FILE.csv`: validates every row of a CSV file of readings
-//! (header `device_id,measured_at,kwh`) with the same rules as the consumer, checks
-//! that each device exists, publishes the valid rows as gateway arrays with
-//! publisher confirms, and reports what was rejected, by line.
+//! (header `device_id,measured_at,kwh`) with the consumer's rules and checks that
+//! each device exists. It publishes the valid rows as gateway arrays with
+//! publisher confirms and reports each rejected line with its reason.
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -31,7 +31,7 @@ pub struct RejectedRow {
 /// A valid reading with its line number.
 pub type NumberedReading = (u64, Reading);
 
-/// What an import did.
+/// The outcome of an import.
 #[derive(Debug, Default)]
 pub struct ImportReport {
     pub published: usize,
