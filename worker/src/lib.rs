@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod amqp;
+pub mod bot;
 pub mod bootstrap;
 pub mod configuration;
 pub mod database;
@@ -17,4 +18,5 @@ pub mod profile;
 pub mod relay;
 pub mod run;
 pub mod simulator;
+pub mod socket;
 pub mod telemetry;

@@ -5,16 +5,19 @@
 use std::time::Duration;
 
 use anyhow::Context;
+use axum::http::{header, HeaderValue, Method};
 use tokio::task::JoinSet;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tokio_util::sync::CancellationToken;
 
 use crate::amqp::Topology;
+use crate::bot::BotSettings;
 use crate::configuration::{Role, RunOptions};
 use crate::ingest::IngestSettings;
 use crate::metrics::Metrics;
 use crate::ops::{self, OpsState};
 use crate::simulator::SimulatorSettings;
-use crate::{database, ingest, relay, simulator};
+use crate::{bot, database, ingest, relay, simulator, socket};
 
 /// Runs until stopped by a signal.
 ///
@@ -42,6 +45,7 @@ pub async fn serve(options: RunOptions, listener: tokio::net::TcpListener, stop:
     tracing::info!(%address, roles = ?options.roles, prefix = %topology.prefix, "worker starting");
 
     let mut tasks = JoinSet::new();
+    let mut router = ops::router(OpsState::new(pool.clone(), options.broker.amqp_url.clone(), metrics.clone()));
     for role in dedup(&options.roles) {
         let pool = pool.clone();
         let url = options.broker.amqp_url.clone();
@@ -70,13 +74,35 @@ pub async fn serve(options: RunOptions, listener: tokio::net::TcpListener, stop:
                 };
                 tasks.spawn(async move { ("simulator", simulator::run(pool, url, settings, stop).await) });
             }
-            Role::Bot | Role::Chat => {
-                tracing::warn!(?role, "role not available in this build; skipped");
+            Role::Bot => {
+                let settings = BotSettings::from_options(topology, &options.ai)?;
+                tasks.spawn(async move { ("bot", bot::run(pool, url, settings, stop).await) });
+            }
+            Role::Chat => {
+                let chat = socket::build(
+                    pool,
+                    metrics,
+                    &options.jwt_verifying_keys,
+                    &options.jwt_issuer,
+                    &options.jwt_audience,
+                )?;
+                router = router.layer(chat.layer).layer(cors_layer(&options.cors_origins)?);
+                let hub = chat.hub.clone();
+                let relay_stop = stop.clone();
+                tasks.spawn(async move {
+                    ("chat", socket::relay::run(chat.hub, url, topology, chat.transient, relay_stop).await)
+                });
+                // Open WebSockets would hold the graceful shutdown of the listener
+                // forever, so close every socket when stopping.
+                tasks.spawn(async move {
+                    stop.cancelled().await;
+                    hub.io().close().await;
+                    ("chat sockets", Ok(()))
+                });
             }
         }
     }
 
-    let router = ops::router(OpsState::new(pool.clone(), options.broker.amqp_url.clone(), metrics.clone()));
     let server_stop = stop.clone();
     tasks.spawn(async move {
         let result = axum::serve(listener, router)
@@ -102,6 +128,24 @@ pub async fn serve(options: RunOptions, listener: tokio::net::TcpListener, stop:
     pool.close().await;
     tracing::info!("worker stopped");
     Ok(())
+}
+
+/// CORS for the Socket.IO long-polling requests of a dashboard served from
+/// another origin. Without origins, browsers allow only the same origin.
+fn cors_layer(origins: &[String]) -> anyhow::Result<CorsLayer> {
+    let origins = origins
+        .iter()
+        .map(|origin| origin.trim())
+        .filter(|origin| !origin.is_empty())
+        .map(|origin| {
+            HeaderValue::from_str(origin).with_context(|| format!("CORS_ORIGINS holds an invalid origin: {origin:?}"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
+        .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION])
+        .allow_credentials(true))
 }
 
 fn dedup(roles: &[Role]) -> Vec<Role> {

@@ -317,22 +317,26 @@ impl Hub {
         });
     }
 
-    fn disconnected(&self, socket: &SocketRef) {
+    fn disconnected(self: &Arc<Self>, socket: &SocketRef) {
         self.metrics.sockets_connected.dec();
         let Some(state) = socket.extensions.remove::<Arc<SocketState>>() else {
             return;
         };
         let joined: Vec<Uuid> = lock(&state.joined).drain().collect();
-        for session_id in joined {
-            self.announce(Transient::new(session_id, state.user.id, TransientKind::Left));
-        }
+        let user_id = state.user.id;
+        let hub = self.clone();
+        tokio::spawn(async move {
+            for session_id in joined {
+                hub.announce(Transient::new(session_id, user_id, TransientKind::Left)).await;
+            }
+        });
         tracing::debug!(socket_id = %socket.id, user_id = %state.user.id, "socket disconnected");
     }
 
     /// Emits a transient event to this replica's sockets and queues it for the
     /// other replicas.
-    fn announce(&self, event: Transient) {
-        self.emit_transient(&event);
+    async fn announce(&self, event: Transient) {
+        self.emit_transient(&event).await;
         if self.transient.try_send(event).is_err() {
             tracing::debug!("transient event dropped: the publish queue is full or closed");
         }
@@ -340,18 +344,18 @@ impl Hub {
 
     /// Emits a typing or presence event to the session's room, except the acting
     /// user's sockets, once per event id.
-    pub(crate) fn emit_transient(&self, event: &Transient) {
+    pub(crate) async fn emit_transient(&self, event: &Transient) {
         if !self.recent.insert(&format!("event:{}", event.id)) {
             return;
         }
         let payload = json!({"session_id": event.session_id, "user_id": event.user_id});
         let operators = self.io.to(session_room(event.session_id)).except(user_room(event.user_id));
-        spawn_emit(operators.emit(event.socket_event(), &payload));
+        emitted(operators.emit(event.socket_event(), &payload).await);
     }
 
     /// Emits a stored message to the session's room and its participants, once
     /// per message id.
-    pub(crate) fn emit_message(&self, message: &Value, participants: Participants) {
+    pub(crate) async fn emit_message(&self, message: &Value, participants: Participants) {
         let Some(id) = message.get("id").and_then(Value::as_str) else {
             return;
         };
@@ -363,12 +367,12 @@ impl Hub {
         if let Some(session_id) = session_id {
             rooms.push(session_room(session_id));
         }
-        spawn_emit(self.io.to(rooms).emit("new_message", message));
+        emitted(self.io.to(rooms).emit("new_message", message).await);
     }
 
     /// Emits a `chat.session` event as `session_updated`, with `unread` set to
     /// each side's count.
-    pub(crate) fn emit_session(&self, event_id: Uuid, data: &Value) {
+    pub(crate) async fn emit_session(&self, event_id: Uuid, data: &Value) {
         if !self.recent.insert(&format!("event:{event_id}")) {
             return;
         }
@@ -384,7 +388,7 @@ impl Hub {
         let admin_id = uuid_field(data, "admin_id");
         let for_client = session_for(data, "unread_by_client");
         let for_admin = session_for(data, "unread_by_admin");
-        spawn_emit(self.io.to(user_room(client_id)).emit("session_updated", &for_client));
+        emitted(self.io.to(user_room(client_id)).emit("session_updated", &for_client).await);
         let io = self.io.clone();
         let pool = self.pool.clone();
         tokio::spawn(async move {
@@ -409,7 +413,7 @@ impl Hub {
 
     /// Emits a `chat.read` receipt to the session's room, except the reader's
     /// sockets.
-    pub(crate) fn emit_read(&self, event_id: Uuid, receipt: &Value) {
+    pub(crate) async fn emit_read(&self, event_id: Uuid, receipt: &Value) {
         if !self.recent.insert(&format!("event:{event_id}")) {
             return;
         }
@@ -417,12 +421,12 @@ impl Hub {
             return;
         };
         let operators = self.io.to(session_room(session_id)).except(user_room(reader_id));
-        spawn_emit(operators.emit("messages_read", receipt));
+        emitted(operators.emit("messages_read", receipt).await);
     }
 
     /// Emits an `alert.raised` event to the device owner's sockets and every
     /// admin's, and to nobody else.
-    pub(crate) fn emit_alert(&self, event_id: Uuid, alert: &Value) {
+    pub(crate) async fn emit_alert(&self, event_id: Uuid, alert: &Value) {
         if !self.recent.insert(&format!("event:{event_id}")) {
             return;
         }
@@ -430,7 +434,7 @@ impl Hub {
         if let Some(owner_id) = uuid_field(alert, "owner_id") {
             rooms.push(user_room(owner_id));
         }
-        spawn_emit(self.io.to(rooms).emit("overconsumption_notification", alert));
+        emitted(self.io.to(rooms).emit("overconsumption_notification", alert).await);
     }
 
     /// Returns a session's participants, from memory or else from the database.
@@ -501,17 +505,12 @@ async fn is_active_admin(pool: &PgPool, user_id: Uuid) -> Result<bool, sqlx::Err
     sqlx::query_scalar("select not chat_unassigned($1)").bind(user_id).fetch_one(pool).await
 }
 
-/// Runs a broadcast in the background; with the local adapter it completes at
-/// once, and a failure concerns sockets that are closing.
-fn spawn_emit<F>(emit: F)
-where
-    F: std::future::Future<Output = Result<(), socketioxide::BroadcastError>> + Send + 'static,
-{
-    tokio::spawn(async move {
-        if let Err(err) = emit.await {
-            tracing::debug!(error.message = %err, "broadcast not delivered to every socket");
-        }
-    });
+/// Logs a failed broadcast. With the local adapter a failure concerns sockets
+/// that are closing, so it is not an error of the event.
+fn emitted(result: Result<(), socketioxide::BroadcastError>) {
+    if let Err(err) = result {
+        tracing::debug!(error.message = %err, "broadcast not delivered to every socket");
+    }
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

@@ -96,7 +96,7 @@ pub async fn send_message(
     client_msg_id: Option<&str>,
 ) -> Result<Sent, sqlx::Error> {
     static SQL: LazyLock<String> = LazyLock::new(insert_message_sql);
-    let row: Option<(String, Option<bool>, Option<Value>, Uuid, Option<Uuid>)> = sqlx::query_as(&SQL)
+    let row: Option<SendRow> = sqlx::query_as(&SQL)
         .bind(session_id)
         .bind(user.id)
         .bind(user.is_admin)
@@ -104,16 +104,19 @@ pub async fn send_message(
         .bind(client_msg_id)
         .fetch_optional(pool)
         .await?;
-    let Some((status, inserted, message, client_id, admin_id)) = row else {
+    let Some(row) = row else {
         return Ok(Sent::NotFound);
     };
-    match (inserted, message) {
+    match (row.inserted, row.message) {
         (Some(true), Some(message)) => Ok(Sent::Stored {
             message,
-            participants: Participants { client_id, admin_id },
+            participants: Participants {
+                client_id: row.client_id,
+                admin_id: row.admin_id,
+            },
         }),
         (Some(false), Some(message)) => Ok(Sent::Repeated { message }),
-        _ if status != "open" => Ok(Sent::Closed),
+        _ if row.status != "open" => Ok(Sent::Closed),
         _ => {
             // The session is open but nothing was stored: a concurrent resend with
             // the same client_msg_id committed first, so return its message.
@@ -129,6 +132,15 @@ pub async fn send_message(
             Ok(message.map_or(Sent::NotFound, |message| Sent::Repeated { message }))
         }
     }
+}
+
+#[derive(sqlx::FromRow)]
+struct SendRow {
+    status: String,
+    inserted: Option<bool>,
+    message: Option<Value>,
+    client_id: Uuid,
+    admin_id: Option<Uuid>,
 }
 
 /// The statement of [`send_message`]: `$1` session, `$2` sender, `$3` whether the
