@@ -312,3 +312,88 @@ async fn readiness_reports_unreachable_database() {
     assert_eq!(body["broker"], "ok");
     worker.shutdown().await;
 }
+
+/// Checks the structure of the Prometheus (OpenMetrics) text: comment lines of the
+/// known kinds, samples `name{labels} value` with a numeric value, `# EOF` last.
+fn check_exposition(text: &str) {
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.last(), Some(&"# EOF"), "the text ends with # EOF");
+    for line in &lines[..lines.len() - 1] {
+        if let Some(comment) = line.strip_prefix("# ") {
+            let kind = comment.split_whitespace().next().unwrap_or_default();
+            assert!(["HELP", "TYPE", "UNIT"].contains(&kind), "unknown comment line {line:?}");
+            continue;
+        }
+        let (name, value) = line.rsplit_once(' ').unwrap_or_else(|| panic!("sample without a value: {line:?}"));
+        let name = name.split('{').next().unwrap();
+        assert!(name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':'), "invalid metric name in {line:?}");
+        assert!(value.parse::<f64>().is_ok() || value == "+Inf", "invalid value in {line:?}");
+    }
+}
+
+#[tokio::test]
+async fn metrics_are_valid_and_move_with_readings() {
+    let database = TestDatabase::create();
+    let pool = database.pool().await;
+    let device = fixtures::device(&pool, "100").await;
+    let prefix = unique_prefix();
+    let meter = Meter::connect(&prefix).await;
+    let worker = TestWorker::start(run_options(&database.url(), &prefix, &[Role::Ingest])).await;
+    let metrics_url = format!("{}/metrics", worker.address);
+    let before = reqwest::get(&metrics_url).await.unwrap().text().await.unwrap();
+
+    meter.publish_json(&json!([reading(device, "2026-03-01T10:10:00Z", json!(1)), reading(device, "2026-03-01T10:20:00Z", json!(-1))])).await;
+    eventually(WAIT, "the reading", || async { (stored(&pool, device).await == 1).then_some(()) }).await;
+    let after = eventually(WAIT, "the counters", || async {
+        let text = reqwest::get(&metrics_url).await.unwrap().text().await.unwrap();
+        text.contains("dms_dead_lettered_messages_total 1").then_some(text)
+    })
+    .await;
+
+    check_exposition(&before);
+    check_exposition(&after);
+    assert!(before.contains("dms_readings_ingested_total 0"), "{before}");
+    assert!(after.contains("dms_readings_ingested_total 1"), "{after}");
+    assert!(after.contains("dms_readings_rejected_total 1"), "{after}");
+    assert!(after.contains("dms_ingest_batch_seconds_count 1"), "{after}");
+    worker.shutdown().await;
+}
+
+#[tokio::test]
+async fn graceful_shutdown_loses_nothing() {
+    // Arrange: a long stream in the queue.
+    let database = TestDatabase::create();
+    let pool = database.pool().await;
+    let device = fixtures::device(&pool, "1000").await;
+    let prefix = unique_prefix();
+    let meter = Meter::connect(&prefix).await;
+    let bodies: Vec<Vec<u8>> = (0..3000)
+        .map(|minute| {
+            let at = chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap() + chrono::Duration::minutes(minute + 1);
+            reading(device, &at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true), json!(0.001)).to_string().into_bytes()
+        })
+        .collect();
+    meter.publish(bodies).await;
+    let mut options = run_options(&database.url(), &prefix, &[Role::Ingest]);
+    options.ingest.ingest_batch_size = 100;
+
+    // Act: stop mid-stream, then let a second worker take the rest.
+    let worker = TestWorker::start(options.clone()).await;
+    eventually(WAIT, "the stream under way", || async { (stored(&pool, device).await > 0).then_some(()) }).await;
+    worker.shutdown().await;
+    let at_shutdown = stored(&pool, device).await;
+    let queue = meter
+        .channel
+        .queue_declare(&meter.topology.ingest_queue(), lapin::options::QueueDeclareOptions { passive: true, ..Default::default() }, FieldTable::default())
+        .await
+        .unwrap();
+    let waiting = i64::from(queue.message_count());
+    let second = TestWorker::start(options).await;
+    eventually(Duration::from_secs(60), "all readings", || async { (stored(&pool, device).await == 3000).then_some(()) }).await;
+
+    // Assert: what the first worker stored was acknowledged, the rest waited.
+    assert!(at_shutdown < 3000, "the shutdown came mid-stream ({at_shutdown} stored)");
+    assert_eq!(at_shutdown + waiting, 3000, "every message was either stored and acknowledged, or left in the queue");
+    assert_eq!(total(&pool, device).await, "3.000000");
+    second.shutdown().await;
+}
