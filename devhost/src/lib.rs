@@ -32,7 +32,7 @@ const MAX_REQUEST_BYTES: usize = 4 * 1024 * 1024;
 /// Connections each devhost keeps open per database.
 const POOL_IDLE_CONNECTIONS: usize = 32;
 
-/// The router of each component `spin.toml` may name.
+/// Returns the router of a component that `spin.toml` may name.
 pub fn component_router(name: &str) -> Option<Router> {
     match name {
         "auth" => Some(dms_auth::route),
@@ -53,7 +53,7 @@ struct Component {
     files: Option<Mounts>,
 }
 
-/// Everything devhost needs to answer requests.
+/// The routes, component routers and database pool that devhost serves.
 pub struct App {
     routes: routefinder::Router<usize>,
     components: Vec<Component>,
@@ -223,4 +223,43 @@ fn add_spin_headers(request: &mut http::Request<Bytes>, peer: SocketAddr) {
 
 fn to_axum(response: http::Response<Bytes>) -> http::Response<Body> {
     response.map(Body::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A path only `route` should serve: each `:name` and the trailing wildcard
+    /// replaced by a plain segment.
+    fn sample_path(route: &str) -> String {
+        let route = route.strip_suffix("/...").map_or(route.to_owned(), |prefix| format!("{prefix}/sample"));
+        route
+            .split('/')
+            .map(|segment| if segment.starts_with(':') { "sample" } else { segment })
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+
+    /// Guards the order of spin.toml: routefinder 0.5 (as Spin 3.6 uses it)
+    /// picks a route by an ordering that depends on the order routes are added.
+    #[test]
+    fn project_routes_each_win_their_own_paths() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../spin.toml");
+        let manifest = Manifest::load(&path).unwrap();
+        let mut routes = routefinder::Router::new();
+        for (index, (route, _)) in manifest.routes.iter().enumerate() {
+            routes.add(spin_route_to_routefinder(route).as_str(), index).unwrap();
+        }
+
+        for (index, (route, component)) in manifest.routes.iter().enumerate() {
+            let sample = sample_path(route);
+            let chosen = routes.best_match(&sample).map(|found| *found.handler());
+            let chosen_route = chosen.map(|chosen| &manifest.routes[chosen].0);
+            assert_eq!(
+                chosen,
+                Some(index),
+                "{sample} should go to {route} ({component}), not {chosen_route:?}"
+            );
+        }
+    }
 }

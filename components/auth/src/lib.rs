@@ -2,6 +2,8 @@
 //! token verification for an ingress, the public key set and the health check.
 
 mod login;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 mod routes;
 
 pub use routes::route;

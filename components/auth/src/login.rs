@@ -18,13 +18,28 @@ const WINDOW_MINUTES: i64 = 15;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct LoginRequest {
     /// A username, or an email when it contains `@`.
     #[serde(alias = "username", alias = "email")]
+    #[cfg_attr(feature = "openapi", schema(example = "admin"))]
     login: String,
+    #[cfg_attr(feature = "openapi", schema(example = "a-long-password"))]
     password: String,
 }
 
+/// Signs a user in with a username or email and a password. The field `login`
+/// may also be sent as `username` or `email`.
+#[cfg_attr(feature = "openapi", utoipa::path(
+    post, path = "/api/auth/login", tag = "auth", operation_id = "login",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in", body = crate::routes::TokenResponse),
+        (status = 400, response = dms_platform::openapi::BadRequest),
+        (status = 401, response = dms_platform::openapi::Unauthorized),
+        (status = 429, response = dms_platform::openapi::TooManyRequests),
+    ),
+))]
 pub fn login(host: &Host<'_>, request: &Request) -> Result<Response, ApiError> {
     let body: LoginRequest = web::parse_json(request, DEFAULT_BODY_LIMIT)?;
     let login = body.login.trim();

@@ -41,9 +41,13 @@ pub fn route(host: &Host<'_>, request: Request) -> Response {
 
 /// The body of register and login answers.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TokenResponse {
+    /// The JWT to send as `Authorization: Bearer <token>`.
     pub access_token: String,
+    #[cfg_attr(feature = "openapi", schema(example = "Bearer"))]
     pub token_type: &'static str,
+    /// Seconds until the token expires.
     pub expires_in: i64,
     pub user: User,
 }
@@ -63,14 +67,32 @@ pub fn token_response(host: &Host<'_>, user: User) -> Result<TokenResponse, ApiE
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct RegisterRequest {
+    /// 3 to 50 letters, digits, `.`, `_` or `-`; no `@`.
+    #[cfg_attr(feature = "openapi", schema(example = "jane"))]
     username: String,
+    #[cfg_attr(feature = "openapi", schema(example = "jane@example.com"))]
     email: String,
+    /// 8 to 128 characters.
     password: String,
+    /// An IANA time zone name such as `Europe/Bucharest`.
     #[serde(default)]
     timezone: Option<String>,
 }
 
+/// Registers a client and signs them in.
+#[cfg_attr(feature = "openapi", utoipa::path(
+    post, path = "/api/auth/register", tag = "auth", operation_id = "register",
+    request_body = RegisterRequest,
+    responses(
+        (status = 201, description = "The new client, signed in", body = TokenResponse,
+            headers(("Location" = String, description = "The new user's URL"))),
+        (status = 400, response = dms_platform::openapi::BadRequest),
+        (status = 409, response = dms_platform::openapi::Conflict),
+        (status = 422, response = dms_platform::openapi::ValidationFailed),
+    ),
+))]
 fn register(host: &Host<'_>, request: &Request) -> Result<Response, ApiError> {
     let body: RegisterRequest = web::parse_json(request, DEFAULT_BODY_LIMIT)?;
     let mut validator = Validator::new();
@@ -108,6 +130,16 @@ fn insert_client(host: &Host<'_>, body: &RegisterRequest, hash: &str) -> Result<
     Ok(User::from_row(&row)?)
 }
 
+/// Returns the signed-in user.
+#[cfg_attr(feature = "openapi", utoipa::path(
+    get, path = "/api/auth/me", tag = "auth", operation_id = "current_user",
+    security(("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "The signed-in user", body = User),
+        (status = 401, response = dms_platform::openapi::Unauthorized),
+        (status = 404, response = dms_platform::openapi::NotFound),
+    ),
+))]
 fn me(host: &Host<'_>, request: &Request) -> Result<Response, ApiError> {
     let current = auth::authenticate(host, request)?;
     let user = login::load_user(host, current.id)?.ok_or_else(|| ApiError::not_found("user"))?;
@@ -116,11 +148,26 @@ fn me(host: &Host<'_>, request: &Request) -> Result<Response, ApiError> {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct PasswordRequest {
     current_password: String,
     new_password: String,
 }
 
+/// Changes the caller's password. Every token issued before the change stops
+/// working, so the response carries a new one.
+#[cfg_attr(feature = "openapi", utoipa::path(
+    post, path = "/api/auth/password", tag = "auth", operation_id = "change_password",
+    security(("bearerAuth" = [])),
+    request_body = PasswordRequest,
+    responses(
+        (status = 200, description = "The password is changed; a new token", body = TokenResponse),
+        (status = 400, response = dms_platform::openapi::BadRequest),
+        (status = 401, response = dms_platform::openapi::Unauthorized),
+        (status = 404, response = dms_platform::openapi::NotFound),
+        (status = 422, response = dms_platform::openapi::ValidationFailed),
+    ),
+))]
 fn change_password(host: &Host<'_>, request: &Request) -> Result<Response, ApiError> {
     let current = auth::authenticate(host, request)?;
     let body: PasswordRequest = web::parse_json(request, DEFAULT_BODY_LIMIT)?;
@@ -157,6 +204,19 @@ fn store_password(host: &Host<'_>, user_id: uuid::Uuid, hash: &str) -> Result<Us
     Ok(User::from_row(&row)?)
 }
 
+/// Checks a token for an ingress `auth-url`.
+#[cfg_attr(feature = "openapi", utoipa::path(
+    get, path = "/api/auth/verify", tag = "auth", operation_id = "verify_token",
+    security(("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "The token is valid", body = crate::openapi::VerifiedUser,
+            headers(
+                ("X-User-Id" = uuid::Uuid, description = "The user's id"),
+                ("X-User-Role" = String, description = "`admin` or `client`"),
+            )),
+        (status = 401, response = dms_platform::openapi::Unauthorized),
+    ),
+))]
 fn verify(host: &Host<'_>, request: &Request) -> Result<Response, ApiError> {
     let current = auth::authenticate(host, request)?;
     let mut response = web::json_response(
@@ -169,6 +229,13 @@ fn verify(host: &Host<'_>, request: &Request) -> Result<Response, ApiError> {
     Ok(response)
 }
 
+/// Returns the public keys that verify tokens.
+#[cfg_attr(feature = "openapi", utoipa::path(
+    get, path = "/.well-known/jwks.json", tag = "auth", operation_id = "jwks",
+    responses(
+        (status = 200, description = "The JSON Web Key Set (Ed25519 keys)", body = Jwks),
+    ),
+))]
 fn jwks(host: &Host<'_>) -> Result<Response, ApiError> {
     let text = host
         .config("jwt_verifying_keys")
@@ -182,6 +249,14 @@ fn jwks(host: &Host<'_>) -> Result<Response, ApiError> {
     Ok(response)
 }
 
+/// Reports whether the database is reachable.
+#[cfg_attr(feature = "openapi", utoipa::path(
+    get, path = "/api/health", tag = "auth", operation_id = "health",
+    responses(
+        (status = 200, description = "The database is reachable", body = crate::openapi::Health),
+        (status = 503, description = "The database is unreachable", body = crate::openapi::Health),
+    ),
+))]
 fn health(host: &Host<'_>) -> Result<Response, ApiError> {
     let reachable = host
         .db()

@@ -20,6 +20,7 @@ const GENERIC_REPLY: &str =
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct AssistRequest {
     session_id: Uuid,
 }
@@ -28,13 +29,27 @@ struct AssistRequest {
 /// client's last message, and `none` for the generic reply. `ai` is reserved for
 /// an AI suggestion, which this component does not make.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct Suggestion {
     suggestion: String,
+    #[cfg_attr(feature = "openapi", schema(pattern = "^(rules|none|ai)$"))]
     source: &'static str,
     /// The matched rule's topic, when a rule matched.
     topic: Option<&'static str>,
 }
 
+/// Suggests a reply to the client's last message from the support rules.
+#[cfg_attr(feature = "openapi", utoipa::path(
+    post, path = "/api/chat/assist", tag = "chat", operation_id = "suggest_chat_reply",
+    description = "Admins only: a reply from the support bot's keyword rules (`source: rules`), or a generic one (`source: none`).",
+    security(("bearerAuth" = [])),
+    request_body = AssistRequest,
+    responses(
+        (status = 200, description = "The suggested reply", body = Suggestion),
+        (status = 403, response = dms_platform::openapi::Forbidden),
+        (status = 404, response = dms_platform::openapi::NotFound),
+    ),
+))]
 pub fn suggest(host: &Host<'_>, request: &Request) -> Result<Response, ApiError> {
     let current = auth::authenticate(host, request)?;
     current.require_admin()?;

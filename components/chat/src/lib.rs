@@ -56,6 +56,8 @@ mod cursor;
 mod messages;
 mod model;
 mod notify;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 mod sessions;
 mod sql;
 

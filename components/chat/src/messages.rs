@@ -23,11 +23,30 @@ const MAX_CLIENT_MSG_ID_CHARS: usize = 200;
 
 /// A page of messages, oldest first.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct MessagePage {
     items: Vec<ChatMessage>,
+    /// Pass as `cursor` for the next page; null when there is none.
     next_cursor: Option<String>,
 }
 
+/// Returns a page of a session's messages.
+#[cfg_attr(feature = "openapi", utoipa::path(
+    get, path = "/api/chat/sessions/{id}/messages", tag = "chat", operation_id = "list_chat_messages",
+    description = "Items are oldest first. Without `cursor` or `after`: the newest messages, and `next_cursor` pages toward older ones. With `after`: the messages after that one, and `next_cursor` pages toward newer ones.",
+    security(("bearerAuth" = [])),
+    params(
+        ("id" = Uuid, Path, description = "The chat session's id"),
+        ("cursor" = Option<String>, Query, description = "The `next_cursor` of a previous page, unchanged"),
+        ("after" = Option<Uuid>, Query, description = "A message id of this session: return the messages after it"),
+        ("limit" = Option<i64>, Query, description = "Page size, 1 to 100 (default 50)", minimum = 1, maximum = 100),
+    ),
+    responses(
+        (status = 200, description = "A page of messages", body = MessagePage),
+        (status = 400, response = dms_platform::openapi::BadRequest),
+        (status = 404, response = dms_platform::openapi::NotFound),
+    ),
+))]
 pub fn list(host: &Host<'_>, request: &Request, session_id: &str) -> Result<Response, ApiError> {
     let caller = Caller::of(&auth::authenticate(host, request)?);
     let session_id = web::path_uuid(session_id, "chat session")?;
@@ -97,6 +116,19 @@ fn check_anchor(host: &Host<'_>, session_id: Uuid, position: Position) -> Result
     Ok(())
 }
 
+/// Returns one message of a session.
+#[cfg_attr(feature = "openapi", utoipa::path(
+    get, path = "/api/chat/sessions/{id}/messages/{message_id}", tag = "chat", operation_id = "get_chat_message",
+    security(("bearerAuth" = [])),
+    params(
+        ("id" = Uuid, Path, description = "The chat session's id"),
+        ("message_id" = Uuid, Path, description = "The message's id"),
+    ),
+    responses(
+        (status = 200, description = "The message", body = ChatMessage),
+        (status = 404, response = dms_platform::openapi::NotFound),
+    ),
+))]
 pub fn show(
     host: &Host<'_>,
     request: &Request,
@@ -120,14 +152,33 @@ pub fn show(
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct NewMessage {
+    /// 1 to 4000 characters after trimming.
     body: String,
+    /// The sender's own id for the message, 1 to 200 characters: a resend with
+    /// the same id returns the stored message.
     #[serde(default)]
     client_msg_id: Option<String>,
 }
 
 /// Stores a message from the session's client or admin. A resend with the same
 /// `client_msg_id` returns the stored message with 200.
+#[cfg_attr(feature = "openapi", utoipa::path(
+    post, path = "/api/chat/sessions/{id}/messages", tag = "chat", operation_id = "send_chat_message",
+    description = "Sends a message as the session's client or admin. An admin who posts to an unassigned session takes it over. A resend with the same `client_msg_id` returns the stored message with 200.",
+    security(("bearerAuth" = [])),
+    params(("id" = Uuid, Path, description = "The chat session's id"),),
+    request_body = NewMessage,
+    responses(
+        (status = 201, description = "The stored message", body = ChatMessage,
+            headers(("Location" = String, description = "The message's URL"))),
+        (status = 200, description = "A resend: the message stored before", body = ChatMessage),
+        (status = 404, response = dms_platform::openapi::NotFound),
+        (status = 409, response = dms_platform::openapi::Conflict),
+        (status = 422, response = dms_platform::openapi::ValidationFailed),
+    ),
+))]
 pub fn post(host: &Host<'_>, request: &Request, session_id: &str) -> Result<Response, ApiError> {
     let caller = Caller::of(&auth::authenticate(host, request)?);
     let session_id = web::path_uuid(session_id, "chat session")?;
@@ -185,22 +236,36 @@ pub fn post(host: &Host<'_>, request: &Request, session_id: &str) -> Result<Resp
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct ReadRequest {
     up_to_message_id: Uuid,
 }
 
 /// The read receipt of [`mark_read`], also the data of its `chat.read` event.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct ReadReceipt {
     session_id: Uuid,
     reader_id: Uuid,
     up_to_message_id: Uuid,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     read_at: String,
     /// How many messages this request marked as read.
     marked: i64,
 }
 
 /// Marks the other party's messages as read up to and including one message.
+#[cfg_attr(feature = "openapi", utoipa::path(
+    post, path = "/api/chat/sessions/{id}/read", tag = "chat", operation_id = "mark_chat_read",
+    security(("bearerAuth" = [])),
+    params(("id" = Uuid, Path, description = "The chat session's id"),),
+    request_body = ReadRequest,
+    responses(
+        (status = 200, description = "The read receipt", body = ReadReceipt),
+        (status = 404, response = dms_platform::openapi::NotFound),
+        (status = 422, response = dms_platform::openapi::ValidationFailed),
+    ),
+))]
 pub fn mark_read(
     host: &Host<'_>,
     request: &Request,

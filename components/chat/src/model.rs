@@ -38,10 +38,12 @@ impl Caller {
 
 /// A chat session. `unread` counts the messages the caller has not read yet.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChatSession {
     pub id: Uuid,
     pub client_id: Uuid,
     pub admin_id: Option<Uuid>,
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::SessionStatus))]
     pub status: String,
     pub needs_human: bool,
     #[serde(serialize_with = "instant")]
@@ -81,10 +83,12 @@ impl ChatSession {
 
 /// A chat message. `sender_id` is null for the bot, the AI and system notices.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChatMessage {
     pub id: Uuid,
     pub session_id: Uuid,
     pub sender_id: Option<Uuid>,
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::SenderKind))]
     pub sender_kind: String,
     pub body: String,
     pub client_msg_id: Option<String>,

@@ -18,15 +18,30 @@ use crate::sql;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct Notice {
     client_id: Uuid,
     #[serde(default)]
     device_id: Option<Uuid>,
+    /// 1 to 4000 characters; absent for a standard text naming the device.
     #[serde(default)]
     message: Option<String>,
 }
 
 /// Stores the notice as a system message and returns it with 201.
+#[cfg_attr(feature = "openapi", utoipa::path(
+    post, path = "/api/chat/notify/overconsumption", tag = "chat", operation_id = "notify_overconsumption",
+    description = "Admins only: posts a system message about over-consumption into the client's open session, opening one when there is none.",
+    security(("bearerAuth" = [])),
+    request_body = Notice,
+    responses(
+        (status = 201, description = "The stored notice", body = ChatMessage,
+            headers(("Location" = String, description = "The message's URL"))),
+        (status = 403, response = dms_platform::openapi::Forbidden),
+        (status = 409, response = dms_platform::openapi::Conflict),
+        (status = 422, response = dms_platform::openapi::ValidationFailed),
+    ),
+))]
 pub fn overconsumption(host: &Host<'_>, request: &Request) -> Result<Response, ApiError> {
     auth::authenticate(host, request)?.require_admin()?;
     let notice: Notice = parse_object(request)?;

@@ -15,7 +15,9 @@ use crate::sql;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct CreateSession {
+    /// The admin to ask (see `GET /api/admins`); absent for any admin.
     #[serde(default)]
     admin_id: Option<Uuid>,
 }
@@ -23,9 +25,24 @@ struct CreateSession {
 /// A body that must be empty or `{}`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct NoFields {}
 
 /// Opens a session for the calling client, or returns their open one.
+#[cfg_attr(feature = "openapi", utoipa::path(
+    post, path = "/api/chat/sessions", tag = "chat", operation_id = "create_chat_session",
+    description = "Clients only. A client has at most one open session: when one is open, it is returned with 200, whatever `admin_id` asks for. The body may be empty.",
+    security(("bearerAuth" = [])),
+    request_body = Option<CreateSession>,
+    responses(
+        (status = 201, description = "A new session", body = ChatSession,
+            headers(("Location" = String, description = "The new session's URL"))),
+        (status = 200, description = "The client's open session", body = ChatSession),
+        (status = 403, response = dms_platform::openapi::Forbidden),
+        (status = 409, response = dms_platform::openapi::Conflict),
+        (status = 422, response = dms_platform::openapi::ValidationFailed),
+    ),
+))]
 pub fn create(host: &Host<'_>, request: &Request) -> Result<Response, ApiError> {
     let current = auth::authenticate(host, request)?;
     if current.is_admin() {
@@ -69,6 +86,22 @@ pub fn create(host: &Host<'_>, request: &Request) -> Result<Response, ApiError> 
     })
 }
 
+/// Lists the caller's sessions, most recently active first.
+#[cfg_attr(feature = "openapi", utoipa::path(
+    get, path = "/api/chat/sessions", tag = "chat", operation_id = "list_chat_sessions",
+    description = "A client gets their own sessions. An admin gets the sessions assigned to them and the unassigned ones.",
+    security(("bearerAuth" = [])),
+    params(
+        ("status" = Option<crate::openapi::SessionStatus>, Query, description = "Only open or only closed sessions"),
+        ("needs_human" = Option<bool>, Query, description = "Only sessions that do (`true`) or do not (`false`) wait for a human admin"),
+        ("page" = Option<i64>, Query, description = "Page number, from 1", minimum = 1),
+        ("per_page" = Option<i64>, Query, description = "Page size, 1 to 100 (default 20)", minimum = 1, maximum = 100),
+    ),
+    responses(
+        (status = 200, description = "A page of sessions", body = Page<ChatSession>),
+        (status = 400, response = dms_platform::openapi::BadRequest),
+    ),
+))]
 pub fn list(host: &Host<'_>, request: &Request) -> Result<Response, ApiError> {
     let caller = Caller::of(&auth::authenticate(host, request)?);
     let params = web::query_params(request);
@@ -125,6 +158,16 @@ pub fn list(host: &Host<'_>, request: &Request) -> Result<Response, ApiError> {
     }))
 }
 
+/// Returns one session with the caller's unread count.
+#[cfg_attr(feature = "openapi", utoipa::path(
+    get, path = "/api/chat/sessions/{id}", tag = "chat", operation_id = "get_chat_session",
+    security(("bearerAuth" = [])),
+    params(("id" = Uuid, Path, description = "The chat session's id"),),
+    responses(
+        (status = 200, description = "The session", body = ChatSession),
+        (status = 404, response = dms_platform::openapi::NotFound),
+    ),
+))]
 pub fn show(host: &Host<'_>, request: &Request, id: &str) -> Result<Response, ApiError> {
     let caller = Caller::of(&auth::authenticate(host, request)?);
     let id = web::path_uuid(id, "chat session")?;
@@ -146,6 +189,17 @@ pub fn load_visible(host: &Host<'_>, caller: Caller, id: Uuid) -> Result<ChatSes
 }
 
 /// Closes a session; either party may. Closing a closed session changes nothing.
+#[cfg_attr(feature = "openapi", utoipa::path(
+    post, path = "/api/chat/sessions/{id}/close", tag = "chat", operation_id = "close_chat_session",
+    description = "Either party may close a session; closing a closed one returns it unchanged. The body may be empty or `{}`.",
+    security(("bearerAuth" = [])),
+    params(("id" = Uuid, Path, description = "The chat session's id"),),
+    request_body = Option<NoFields>,
+    responses(
+        (status = 200, description = "The closed session", body = ChatSession),
+        (status = 404, response = dms_platform::openapi::NotFound),
+    ),
+))]
 pub fn close(host: &Host<'_>, request: &Request, id: &str) -> Result<Response, ApiError> {
     let caller = Caller::of(&auth::authenticate(host, request)?);
     let id = web::path_uuid(id, "chat session")?;
@@ -162,6 +216,19 @@ pub fn close(host: &Host<'_>, request: &Request, id: &str) -> Result<Response, A
 }
 
 /// Assigns a session to the calling admin and clears `needs_human`.
+#[cfg_attr(feature = "openapi", utoipa::path(
+    put, path = "/api/chat/sessions/{id}/admin", tag = "chat", operation_id = "take_over_chat_session",
+    description = "Admins only: assigns an open session to the caller. The body may be empty or `{}`.",
+    security(("bearerAuth" = [])),
+    params(("id" = Uuid, Path, description = "The chat session's id"),),
+    request_body = Option<NoFields>,
+    responses(
+        (status = 200, description = "The session, now assigned to the caller", body = ChatSession),
+        (status = 403, response = dms_platform::openapi::Forbidden),
+        (status = 404, response = dms_platform::openapi::NotFound),
+        (status = 409, response = dms_platform::openapi::Conflict),
+    ),
+))]
 pub fn take_over(host: &Host<'_>, request: &Request, id: &str) -> Result<Response, ApiError> {
     let current = auth::authenticate(host, request)?;
     current.require_admin()?;

@@ -18,6 +18,20 @@ use crate::sql;
 /// Largest allowed `max_hourly_kwh`.
 const MAX_LIMIT_KWH: i64 = 10_000;
 
+/// Lists devices by name: every device for an admin, their own for a client.
+#[cfg_attr(feature = "openapi", utoipa::path(
+    get, path = "/api/devices", tag = "devices", operation_id = "list_devices",
+    security(("bearerAuth" = [])),
+    params(
+        ("page" = Option<i64>, Query, description = "Page number, from 1", minimum = 1),
+        ("per_page" = Option<i64>, Query, description = "Page size, 1 to 100 (default 20)", minimum = 1, maximum = 100),
+        ("owner_id" = Option<Uuid>, Query, description = "Admins only: the devices this user owns; clients always get their own"),
+    ),
+    responses(
+        (status = 200, description = "A page of devices", body = Page<Device>),
+        (status = 400, response = dms_platform::openapi::BadRequest),
+    ),
+))]
 pub fn list(host: &Host<'_>, request: &Request) -> Result<Response, ApiError> {
     let current = auth::authenticate(host, request)?;
     let params = web::query_params(request);
@@ -59,17 +73,37 @@ pub fn list(host: &Host<'_>, request: &Request) -> Result<Response, ApiError> {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct CreateDevice {
+    /// 1 to 100 characters.
+    #[cfg_attr(feature = "openapi", schema(example = "Kitchen meter"))]
     name: String,
+    /// At most 1000 characters.
     #[serde(default)]
     description: Option<String>,
+    /// At most 200 characters.
     #[serde(default)]
     location: Option<String>,
+    /// The limit per UTC hour in kWh: above 0, at most 10000, at most 6 decimals.
+    #[cfg_attr(feature = "openapi", schema(value_type = f64, example = 2.5))]
     max_hourly_kwh: serde_json::Number,
+    /// A client's id, or absent for an unassigned device.
     #[serde(default)]
     owner_id: Option<Uuid>,
 }
 
+/// Creates a device, optionally assigned to a client.
+#[cfg_attr(feature = "openapi", utoipa::path(
+    post, path = "/api/devices", tag = "devices", operation_id = "create_device",
+    security(("bearerAuth" = [])),
+    request_body = CreateDevice,
+    responses(
+        (status = 201, description = "The new device", body = Device,
+            headers(("Location" = String, description = "The new device's URL"))),
+        (status = 403, response = dms_platform::openapi::Forbidden),
+        (status = 422, response = dms_platform::openapi::ValidationFailed),
+    ),
+))]
 pub fn create(host: &Host<'_>, request: &Request) -> Result<Response, ApiError> {
     auth::authenticate(host, request)?.require_admin()?;
     let body: CreateDevice = web::parse_json(request, DEFAULT_BODY_LIMIT)?;
@@ -95,6 +129,16 @@ pub fn create(host: &Host<'_>, request: &Request) -> Result<Response, ApiError> 
     Ok(web::created(&format!("/api/devices/{}", device.id), &device))
 }
 
+/// Returns one device: any for an admin, their own for a client.
+#[cfg_attr(feature = "openapi", utoipa::path(
+    get, path = "/api/devices/{id}", tag = "devices", operation_id = "get_device",
+    security(("bearerAuth" = [])),
+    params(("id" = Uuid, Path, description = "The device's id")),
+    responses(
+        (status = 200, description = "The device", body = Device),
+        (status = 404, response = dms_platform::openapi::NotFound),
+    ),
+))]
 pub fn show(host: &Host<'_>, request: &Request, id: &str) -> Result<Response, ApiError> {
     let current = auth::authenticate(host, request)?;
     let id = web::path_uuid(id, "device")?;
@@ -115,6 +159,7 @@ fn load_visible(host: &Host<'_>, current: &CurrentUser, id: Uuid) -> Result<Devi
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct DeviceChanges {
     #[serde(default, deserialize_with = "double_option")]
     name: Option<Option<String>>,
@@ -122,10 +167,25 @@ struct DeviceChanges {
     description: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     location: Option<Option<String>>,
+    /// Cannot be null: above 0, at most 10000 kWh, at most 6 decimals.
     #[serde(default, deserialize_with = "double_option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<f64>))]
     max_hourly_kwh: Option<Option<serde_json::Number>>,
 }
 
+/// Changes a device: an absent field stays, `null` clears `description` or `location`.
+#[cfg_attr(feature = "openapi", utoipa::path(
+    patch, path = "/api/devices/{id}", tag = "devices", operation_id = "update_device",
+    security(("bearerAuth" = [])),
+    params(("id" = Uuid, Path, description = "The device's id")),
+    request_body = DeviceChanges,
+    responses(
+        (status = 200, description = "The changed device", body = Device),
+        (status = 403, response = dms_platform::openapi::Forbidden),
+        (status = 404, response = dms_platform::openapi::NotFound),
+        (status = 422, response = dms_platform::openapi::ValidationFailed),
+    ),
+))]
 pub fn update(host: &Host<'_>, request: &Request, id: &str) -> Result<Response, ApiError> {
     auth::authenticate(host, request)?.require_admin()?;
     let id = web::path_uuid(id, "device")?;
@@ -171,6 +231,17 @@ pub fn update(host: &Host<'_>, request: &Request, id: &str) -> Result<Response, 
     Ok(web::ok(&Device::from_row(&row)?))
 }
 
+/// Deletes a device (soft: its history stays, new readings are rejected).
+#[cfg_attr(feature = "openapi", utoipa::path(
+    delete, path = "/api/devices/{id}", tag = "devices", operation_id = "delete_device",
+    security(("bearerAuth" = [])),
+    params(("id" = Uuid, Path, description = "The device's id")),
+    responses(
+        (status = 204, description = "The device is deleted"),
+        (status = 403, response = dms_platform::openapi::Forbidden),
+        (status = 404, response = dms_platform::openapi::NotFound),
+    ),
+))]
 pub fn delete(host: &Host<'_>, request: &Request, id: &str) -> Result<Response, ApiError> {
     auth::authenticate(host, request)?.require_admin()?;
     let id = web::path_uuid(id, "device")?;
@@ -184,13 +255,29 @@ pub fn delete(host: &Host<'_>, request: &Request, id: &str) -> Result<Response, 
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct OwnerRequest {
     /// Required: a client's id, or `null` to unassign. Without a default, a body
     /// that forgets the field is rejected instead of unassigning the device.
     #[serde(deserialize_with = "double_option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Uuid>, required = true))]
     owner_id: Option<Option<Uuid>>,
 }
 
+/// Assigns a device to a client, or unassigns it with `null`. The new owner
+/// sees only the data from their own ownership periods.
+#[cfg_attr(feature = "openapi", utoipa::path(
+    put, path = "/api/devices/{id}/owner", tag = "devices", operation_id = "set_device_owner",
+    security(("bearerAuth" = [])),
+    params(("id" = Uuid, Path, description = "The device's id")),
+    request_body = OwnerRequest,
+    responses(
+        (status = 200, description = "The device with its new owner", body = Device),
+        (status = 403, response = dms_platform::openapi::Forbidden),
+        (status = 404, response = dms_platform::openapi::NotFound),
+        (status = 422, response = dms_platform::openapi::ValidationFailed),
+    ),
+))]
 pub fn set_owner(host: &Host<'_>, request: &Request, id: &str) -> Result<Response, ApiError> {
     let current = auth::authenticate(host, request)?;
     current.require_admin()?;

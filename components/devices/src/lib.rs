@@ -1,6 +1,8 @@
 //! The `devices` component: metering devices, their limits and their owners.
 
 mod handlers;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 mod sql;
 
 use http::Method;

@@ -20,6 +20,7 @@ use crate::{access, sql};
 
 /// An alert as the API shows it.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct Alert {
     id: Uuid,
     device_id: Uuid,
@@ -58,6 +59,23 @@ impl Alert {
 /// hour first. `from` and `to` bound `hour_start` and are both inclusive. As a
 /// date, `from` means UTC midnight and `to` the whole UTC day. As an RFC 3339
 /// time, each is that instant.
+#[cfg_attr(feature = "openapi", utoipa::path(
+    get, path = "/api/alerts", tag = "monitoring", operation_id = "list_alerts",
+    description = "Over-consumption alerts, newest hour first. A client sees the alerts raised while they owned the device.",
+    security(("bearerAuth" = [])),
+    params(
+        ("device_id" = Option<Uuid>, Query, description = "Only this device's alerts"),
+        ("from" = Option<String>, Query, description = "Earliest `hour_start`, inclusive: a date (UTC midnight) or an RFC 3339 time"),
+        ("to" = Option<String>, Query, description = "Latest `hour_start`, inclusive: a date (the whole UTC day) or an RFC 3339 time"),
+        ("acknowledged" = Option<bool>, Query, description = "Only acknowledged (`true`) or open (`false`) alerts"),
+        ("page" = Option<i64>, Query, description = "Page number, from 1", minimum = 1),
+        ("per_page" = Option<i64>, Query, description = "Page size, 1 to 100 (default 20)", minimum = 1, maximum = 100),
+    ),
+    responses(
+        (status = 200, description = "A page of alerts", body = Page<Alert>),
+        (status = 400, response = dms_platform::openapi::BadRequest),
+    ),
+))]
 pub fn list(host: &Host<'_>, request: &Request) -> Result<Response, ApiError> {
     let current = auth::authenticate(host, request)?;
     let query = web::query_params(request);
@@ -120,6 +138,16 @@ fn range_end(bound: TimeBound) -> DateTime<Utc> {
 /// `POST /api/alerts/{id}/ack`: sets `acknowledged_at` and `acknowledged_by` and
 /// writes an `alert.acknowledged` event, the first time only. Acknowledging again
 /// returns the alert unchanged.
+#[cfg_attr(feature = "openapi", utoipa::path(
+    post, path = "/api/alerts/{id}/ack", tag = "monitoring", operation_id = "acknowledge_alert",
+    description = "Acknowledges an alert the first time; acknowledging again returns it unchanged.",
+    security(("bearerAuth" = [])),
+    params(("id" = Uuid, Path, description = "The alert's id")),
+    responses(
+        (status = 200, description = "The acknowledged alert", body = Alert),
+        (status = 404, response = dms_platform::openapi::NotFound),
+    ),
+))]
 pub fn acknowledge(host: &Host<'_>, request: &Request, id: &str) -> Result<Response, ApiError> {
     let current = auth::authenticate(host, request)?;
     let id = web::path_uuid(id, "alert")?;

@@ -27,11 +27,17 @@ const MAX_DAYS: i64 = 366;
 /// Every energy value is in kWh.
 const UNIT: &str = "kWh";
 
+/// One device's day, by local hour.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct DayView {
     device_id: Uuid,
     date: NaiveDate,
+    /// The IANA time zone the day is cut in.
+    #[cfg_attr(feature = "openapi", schema(example = "Europe/Bucharest"))]
     tz: &'static str,
+    /// Always `kWh`.
+    #[cfg_attr(feature = "openapi", schema(example = "kWh"))]
     unit: &'static str,
     max_hourly_kwh: Kwh,
     total_kwh: Kwh,
@@ -40,6 +46,7 @@ struct DayView {
 
 /// One local hour: `kwh` over `[start, end)` and the number of readings in it.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct HourTotal {
     start: DateTime<Utc>,
     end: DateTime<Utc>,
@@ -51,6 +58,21 @@ struct HourTotal {
 
 /// `GET /api/devices/{id}/consumption?date=&tz=`: one bucket per local hour of
 /// the day, stepped by one UTC hour from local midnight.
+#[cfg_attr(feature = "openapi", utoipa::path(
+    get, path = "/api/devices/{id}/consumption", tag = "monitoring", operation_id = "device_day",
+    description = "One bucket per local hour of the day: 24, or 23 or 25 on a daylight-saving day. A client sees only the data from their own ownership periods.",
+    security(("bearerAuth" = [])),
+    params(
+        ("id" = Uuid, Path, description = "The device's id"),
+        ("date" = Option<NaiveDate>, Query, description = "The calendar day (YYYY-MM-DD, 1970-01-01 to 9998-12-31); defaults to today in the zone"),
+        ("tz" = Option<String>, Query, description = "An IANA time zone name such as Europe/Bucharest; defaults to the user's zone, else UTC"),
+    ),
+    responses(
+        (status = 200, description = "The device's day by local hour", body = DayView),
+        (status = 400, response = dms_platform::openapi::BadRequest),
+        (status = 404, response = dms_platform::openapi::NotFound),
+    ),
+))]
 pub fn day(host: &Host<'_>, request: &Request, id: &str) -> Result<Response, ApiError> {
     let current = auth::authenticate(host, request)?;
     let id = web::path_uuid(id, "device")?;
@@ -83,18 +105,24 @@ pub fn day(host: &Host<'_>, request: &Request, id: &str) -> Result<Response, Api
     }))
 }
 
+/// One device's days, each with its total.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct DaysView {
     device_id: Uuid,
     from: NaiveDate,
     to: NaiveDate,
+    #[cfg_attr(feature = "openapi", schema(example = "Europe/Bucharest"))]
     tz: &'static str,
+    /// Always `kWh`.
+    #[cfg_attr(feature = "openapi", schema(example = "kWh"))]
     unit: &'static str,
     max_hourly_kwh: Kwh,
     days: Vec<DayTotal>,
 }
 
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct DayTotal {
     date: NaiveDate,
     total_kwh: Kwh,
@@ -103,6 +131,22 @@ struct DayTotal {
 
 /// `GET /api/devices/{id}/consumption/days?from=&to=&tz=`: every day of an
 /// inclusive range of at most 366 days, zero for a day without data.
+#[cfg_attr(feature = "openapi", utoipa::path(
+    get, path = "/api/devices/{id}/consumption/days", tag = "monitoring", operation_id = "device_days",
+    description = "Every day of an inclusive range of at most 366 days, zero for a day without data.",
+    security(("bearerAuth" = [])),
+    params(
+        ("id" = Uuid, Path, description = "The device's id"),
+        ("from" = NaiveDate, Query, description = "The first day (YYYY-MM-DD)"),
+        ("to" = NaiveDate, Query, description = "The last day, inclusive (YYYY-MM-DD)"),
+        ("tz" = Option<String>, Query, description = "An IANA time zone name such as Europe/Bucharest; defaults to the user's zone, else UTC"),
+    ),
+    responses(
+        (status = 200, description = "The device's total of each day", body = DaysView),
+        (status = 400, response = dms_platform::openapi::BadRequest),
+        (status = 404, response = dms_platform::openapi::NotFound),
+    ),
+))]
 pub fn days(host: &Host<'_>, request: &Request, id: &str) -> Result<Response, ApiError> {
     let current = auth::authenticate(host, request)?;
     let id = web::path_uuid(id, "device")?;

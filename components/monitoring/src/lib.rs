@@ -5,6 +5,8 @@ mod access;
 mod alerts;
 mod consumption;
 mod local_day;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 mod overview;
 mod params;
 mod readings;

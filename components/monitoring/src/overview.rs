@@ -14,14 +14,18 @@ use dms_platform::{ApiError, Host, Request, Response};
 use crate::consumption::{bounds, requested_zone, today};
 use crate::{access, local_day, params, sql};
 
+/// Every visible device's day.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct Overview {
     date: NaiveDate,
+    #[cfg_attr(feature = "openapi", schema(example = "Europe/Bucharest"))]
     tz: &'static str,
     devices: Vec<DeviceDay>,
 }
 
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct DeviceDay {
     device_id: Uuid,
     name: String,
@@ -32,6 +36,7 @@ struct DeviceDay {
 
 /// The local hour of the day with the most energy.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct PeakHour {
     start: DateTime<Utc>,
     end: DateTime<Utc>,
@@ -42,6 +47,20 @@ struct PeakHour {
 /// each device. A client gets their own devices and ignores `owner_id` (it is
 /// still checked to be a UUID), as the device list does. An admin gets every
 /// device, or with `owner_id` the devices that user owns now, with all their data.
+#[cfg_attr(feature = "openapi", utoipa::path(
+    get, path = "/api/consumption", tag = "monitoring", operation_id = "consumption_overview",
+    description = "The day's total and peak hour of each device the caller may see. A client gets their own devices and `owner_id` is ignored.",
+    security(("bearerAuth" = [])),
+    params(
+        ("date" = Option<NaiveDate>, Query, description = "The calendar day (YYYY-MM-DD); defaults to today in the zone"),
+        ("tz" = Option<String>, Query, description = "An IANA time zone name such as Europe/Bucharest; defaults to the user's zone, else UTC"),
+        ("owner_id" = Option<Uuid>, Query, description = "Admins only: the devices this user owns now"),
+    ),
+    responses(
+        (status = 200, description = "Each device's day", body = Overview),
+        (status = 400, response = dms_platform::openapi::BadRequest),
+    ),
+))]
 pub fn day(host: &Host<'_>, request: &Request) -> Result<Response, ApiError> {
     let current = auth::authenticate(host, request)?;
     let query = web::query_params(request);

@@ -22,7 +22,9 @@ const BODY_LIMIT: usize = 2 * 1024 * 1024;
 /// Maximum number of readings in one request.
 const MAX_READINGS: usize = 10_000;
 
+/// What happened to each reading of a request.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct IngestReport {
     stored: usize,
     duplicates: usize,
@@ -31,15 +33,19 @@ struct IngestReport {
 }
 
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct ReadingResult {
+    /// The reading's 0-based position in the request.
     index: usize,
     status: Status,
+    /// Why a rejected reading was not stored.
     #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ReadingStatus))]
 enum Status {
     Stored,
     /// Same device and `measured_at` as a stored reading, or as an earlier one in
@@ -49,6 +55,16 @@ enum Status {
 }
 
 /// Validates and stores a batch of readings and reports each one.
+#[cfg_attr(feature = "openapi", utoipa::path(
+    post, path = "/api/readings", tag = "monitoring", operation_id = "ingest_readings",
+    description = "Stores readings as the AMQP ingest queue does: one reading or an array of up to 10,000 in at most 2 MiB. Each reading is judged alone and reported by its index.",
+    security(("bearerAuth" = [])),
+    request_body = crate::openapi::ReadingsBody,
+    responses(
+        (status = 200, description = "Each reading's outcome", body = IngestReport),
+        (status = 403, response = dms_platform::openapi::Forbidden),
+    ),
+))]
 pub fn ingest(host: &Host<'_>, request: &Request) -> Result<Response, ApiError> {
     auth::authenticate(host, request)?.require_admin()?;
     let body = web::json_body(request, BODY_LIMIT)?;

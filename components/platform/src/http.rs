@@ -230,6 +230,7 @@ impl Pagination {
 
 /// One page of a list.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub page: i64,

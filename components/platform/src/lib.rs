@@ -11,6 +11,8 @@ pub mod files;
 pub mod host;
 pub mod http;
 pub mod model;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod problem;
 pub mod readings;
 pub mod support;

@@ -10,10 +10,12 @@ use crate::energy::Kwh;
 
 /// A user as the API shows it.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct User {
     pub id: Uuid,
     pub username: String,
     pub email: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::auth::Role))]
     pub role: String,
     pub timezone: Option<String>,
     pub created_at: DateTime<Utc>,
@@ -43,6 +45,7 @@ impl User {
 
 /// A device as the API shows it. The limit is kWh per UTC hour.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Device {
     pub id: Uuid,
     pub name: String,

@@ -8,6 +8,7 @@ use crate::db::DbError;
 
 /// One invalid input: which field, and what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldError {
     pub field: String,
     pub message: String,
@@ -168,13 +169,22 @@ fn summarize(errors: &[FieldError]) -> String {
     }
 }
 
+/// The body of every error response.
 #[derive(Serialize)]
-struct Problem {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Problem {
+    /// Always `about:blank`: the status code says what kind of problem it is.
+    #[cfg_attr(feature = "openapi", schema(example = "about:blank"))]
     r#type: &'static str,
+    /// The status code's reason phrase.
+    #[cfg_attr(feature = "openapi", schema(example = "Unprocessable Entity"))]
     title: &'static str,
     status: u16,
+    /// What went wrong, for a person to read.
     detail: String,
+    /// Each invalid field, for 400, 409 and 422; absent when empty.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(required = false))]
     errors: Vec<FieldError>,
 }
 

@@ -15,6 +15,22 @@ use dms_platform::{ApiError, Host, Request, Response};
 
 use crate::sql;
 
+/// Lists users, newest first, optionally by role or a search text.
+#[cfg_attr(feature = "openapi", utoipa::path(
+    get, path = "/api/users", tag = "users", operation_id = "list_users",
+    security(("bearerAuth" = [])),
+    params(
+        ("page" = Option<i64>, Query, description = "Page number, from 1", minimum = 1),
+        ("per_page" = Option<i64>, Query, description = "Page size, 1 to 100 (default 20)", minimum = 1, maximum = 100),
+        ("role" = Option<Role>, Query, description = "Only users with this role"),
+        ("q" = Option<String>, Query, description = "Only users whose username or email contains this text"),
+    ),
+    responses(
+        (status = 200, description = "A page of users", body = Page<User>),
+        (status = 400, response = dms_platform::openapi::BadRequest),
+        (status = 403, response = dms_platform::openapi::Forbidden),
+    ),
+))]
 pub fn list(host: &Host<'_>, request: &Request) -> Result<Response, ApiError> {
     auth::authenticate(host, request)?.require_admin()?;
     let params = web::query_params(request);
@@ -52,6 +68,7 @@ pub fn list(host: &Host<'_>, request: &Request) -> Result<Response, ApiError> {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct CreateUser {
     username: String,
     email: String,
@@ -61,6 +78,19 @@ struct CreateUser {
     timezone: Option<String>,
 }
 
+/// Creates a user of either role.
+#[cfg_attr(feature = "openapi", utoipa::path(
+    post, path = "/api/users", tag = "users", operation_id = "create_user",
+    security(("bearerAuth" = [])),
+    request_body = CreateUser,
+    responses(
+        (status = 201, description = "The new user", body = User,
+            headers(("Location" = String, description = "The new user's URL"))),
+        (status = 403, response = dms_platform::openapi::Forbidden),
+        (status = 409, response = dms_platform::openapi::Conflict),
+        (status = 422, response = dms_platform::openapi::ValidationFailed),
+    ),
+))]
 pub fn create(host: &Host<'_>, request: &Request) -> Result<Response, ApiError> {
     auth::authenticate(host, request)?.require_admin()?;
     let body: CreateUser = web::parse_json(request, DEFAULT_BODY_LIMIT)?;
@@ -89,6 +119,17 @@ pub fn create(host: &Host<'_>, request: &Request) -> Result<Response, ApiError> 
     Ok(web::created(&format!("/api/users/{}", user.id), &user))
 }
 
+/// Returns one user.
+#[cfg_attr(feature = "openapi", utoipa::path(
+    get, path = "/api/users/{id}", tag = "users", operation_id = "get_user",
+    security(("bearerAuth" = [])),
+    params(("id" = uuid::Uuid, Path, description = "The user's id")),
+    responses(
+        (status = 200, description = "The user", body = User),
+        (status = 403, response = dms_platform::openapi::Forbidden),
+        (status = 404, response = dms_platform::openapi::NotFound),
+    ),
+))]
 pub fn show(host: &Host<'_>, request: &Request, id: &str) -> Result<Response, ApiError> {
     auth::authenticate(host, request)?.require_admin()?;
     let id = web::path_uuid(id, "user")?;
@@ -100,19 +141,36 @@ pub fn show(host: &Host<'_>, request: &Request, id: &str) -> Result<Response, Ap
 /// An admin's changes to a user. Absent fields stay; `timezone: null` clears the zone.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserChanges {
     #[serde(default)]
     pub username: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     pub email: Option<Option<String>>,
+    /// Cannot be null. Demoting the last admin is 409.
     #[serde(default, deserialize_with = "double_option")]
     pub role: Option<Option<Role>>,
     #[serde(default, deserialize_with = "double_option")]
     pub timezone: Option<Option<String>>,
+    /// A new password, 8 to 128 characters; it revokes the user's tokens.
     #[serde(default)]
     pub password: Option<String>,
 }
 
+/// Changes a user: an absent field stays, `timezone: null` clears the zone.
+#[cfg_attr(feature = "openapi", utoipa::path(
+    patch, path = "/api/users/{id}", tag = "users", operation_id = "update_user",
+    security(("bearerAuth" = [])),
+    params(("id" = uuid::Uuid, Path, description = "The user's id")),
+    request_body = UserChanges,
+    responses(
+        (status = 200, description = "The changed user", body = User),
+        (status = 403, response = dms_platform::openapi::Forbidden),
+        (status = 404, response = dms_platform::openapi::NotFound),
+        (status = 409, response = dms_platform::openapi::Conflict),
+        (status = 422, response = dms_platform::openapi::ValidationFailed),
+    ),
+))]
 pub fn update(host: &Host<'_>, request: &Request, id: &str) -> Result<Response, ApiError> {
     auth::authenticate(host, request)?.require_admin()?;
     let id = web::path_uuid(id, "user")?;
@@ -181,6 +239,18 @@ pub fn apply_changes(host: &Host<'_>, id: uuid::Uuid, changes: &UserChanges) -> 
     Ok(User::from_row(&row)?)
 }
 
+/// Deletes a user (soft: their history stays). The last admin cannot be deleted.
+#[cfg_attr(feature = "openapi", utoipa::path(
+    delete, path = "/api/users/{id}", tag = "users", operation_id = "delete_user",
+    security(("bearerAuth" = [])),
+    params(("id" = uuid::Uuid, Path, description = "The user's id")),
+    responses(
+        (status = 204, description = "The user is deleted"),
+        (status = 403, response = dms_platform::openapi::Forbidden),
+        (status = 404, response = dms_platform::openapi::NotFound),
+        (status = 409, response = dms_platform::openapi::Conflict),
+    ),
+))]
 pub fn delete(host: &Host<'_>, request: &Request, id: &str) -> Result<Response, ApiError> {
     auth::authenticate(host, request)?.require_admin()?;
     let id = web::path_uuid(id, "user")?;

@@ -2,6 +2,8 @@
 //! and the list of support admins.
 
 mod admin;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 mod profile;
 mod sql;
 

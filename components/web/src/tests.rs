@@ -51,7 +51,7 @@ fn get(path: &str) -> Response {
     request_with(Method::GET, path, &[])
 }
 
-fn header_text<'a>(response: &'a Response, name: header::HeaderName) -> &'a str {
+fn header_text(response: &Response, name: header::HeaderName) -> &str {
     response
         .headers()
         .get(&name)
