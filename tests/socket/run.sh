@@ -3,6 +3,7 @@
 # socket.io-client and amqplib, and runs node's test runner. Each test file
 # starts its own database, devhost, worker replicas and fake AI on 127.0.0.1,
 # and needs PostgreSQL on 127.0.0.1:5432 and RabbitMQ on 127.0.0.1:5672.
+# DMS_SOCKET_KEEP_LOGS=1 keeps the processes' logs and prints where they are.
 set -euo pipefail
 cd "$(dirname "$0")"
 

@@ -1,7 +1,8 @@
 // Starts what the socket tests drive, as processes on 127.0.0.1: a fresh
 // PostgreSQL database, devhost (the HTTP API) and one or more `dms-worker run`
 // replicas with their own AMQP name prefix, plus a fake AI server. `stop()`
-// removes the database and every exchange and queue of the prefix.
+// removes the database, every exchange and queue of the prefix, and the
+// processes' logs unless DMS_SOCKET_KEEP_LOGS is set.
 import { spawn, execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -187,6 +188,11 @@ export class Environment {
     await Promise.all(this.processes.map((child) => child.stop()));
     if (this.ai) await this.ai.close();
     await deletePrefix(this.prefix).catch((error) => console.warn(`cleanup of ${this.prefix} failed: ${error.message}`));
+    if (process.env.DMS_SOCKET_KEEP_LOGS) {
+      console.log(`logs of ${this.prefix} kept in ${this.logDir}`);
+    } else {
+      fs.rmSync(this.logDir, { recursive: true, force: true });
+    }
     if (this.databaseCreated) {
       await run('dropdb', ['--if-exists', '--force', '-h', '127.0.0.1', '-U', 'postgres', this.database]).catch((error) =>
         console.warn(`dropdb ${this.database} failed: ${error.message}`),

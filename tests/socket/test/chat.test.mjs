@@ -248,8 +248,10 @@ describe('messages', () => {
     const clientSocket = await environment.connect(client.token);
     const adminSocket = await environment.connect(admin.token);
     await request(adminSocket, 'join_chat', { session_id: session.id });
-    const atClient = nextEvent(clientSocket, 'session_updated', (payload) => payload.id === session.id);
-    const atAdmin = nextEvent(adminSocket, 'session_updated', (payload) => payload.id === session.id);
+    // The session's creation may still be on its way as a session_updated too.
+    const takenOver = (payload) => payload.id === session.id && payload.admin_id !== null;
+    const atClient = nextEvent(clientSocket, 'session_updated', takenOver);
+    const atAdmin = nextEvent(adminSocket, 'session_updated', takenOver);
 
     await request(adminSocket, 'send_message', { session_id: session.id, body: 'I am here', client_msg_id: 'admin-1' });
 

@@ -14,9 +14,8 @@
 //!    answers with nothing usable.
 //!
 //! A client gets at most [`MAX_REPLIES_PER_MINUTE`] bot and AI replies a minute,
-//! counted in the database so replicas agree. Replicas count at the same time, so
-//! a burst handled by several replicas may exceed the limit by a reply or two.
-//! Further messages in that minute wait for an admin. A reply is stored with the
+//! counted in the database under the session's lock, so replicas agree. Further
+//! messages in that minute wait for an admin. A reply is stored with the
 //! key `reply:<message id>`, so a redelivered event stores nothing new.
 
 pub mod ai;
@@ -42,7 +41,7 @@ use dms_platform::support::match_rule;
 use crate::amqp::{self, Topology};
 use crate::configuration::AiOptions;
 use ai::AiClient;
-use store::ReplyKind;
+use store::{ReplyKind, ReplyOutcome};
 
 /// Most bot and AI replies one client gets per minute.
 pub const MAX_REPLIES_PER_MINUTE: i64 = 5;
@@ -231,6 +230,8 @@ async fn handle(body: &[u8], pool: &PgPool, settings: &BotSettings) -> anyhow::R
         tracing::debug!(%message_id, %session_id, reason, "bot does not reply");
         return Ok(());
     }
+    // Checked again under the session's lock when storing; this early check only
+    // saves an AI request.
     if context.recent_replies >= MAX_REPLIES_PER_MINUTE {
         tracing::info!(%message_id, %session_id, client_id = %context.client_id, recent_replies = context.recent_replies, "bot reply limit reached; the message waits for an admin");
         return Ok(());
@@ -249,10 +250,14 @@ async fn handle(body: &[u8], pool: &PgPool, settings: &BotSettings) -> anyhow::R
             Some(client) => ask_ai(pool, client, &message, context.client_id).await?,
         },
     };
-    let stored = store::insert_reply(pool, session_id, message_id, kind, &reply)
+    let outcome = store::insert_reply(pool, session_id, message_id, kind, &reply, MAX_REPLIES_PER_MINUTE)
         .await
         .context("Failed to store the reply")?;
-    tracing::info!(%message_id, %session_id, kind = ?kind, stored, "bot replied");
+    match outcome {
+        ReplyOutcome::Stored => tracing::info!(%message_id, %session_id, kind = ?kind, "bot replied"),
+        ReplyOutcome::Skipped => tracing::debug!(%message_id, %session_id, "bot reply not stored: answered already, or the session changed"),
+        ReplyOutcome::Limited => tracing::info!(%message_id, %session_id, client_id = %context.client_id, "bot reply limit reached; the message waits for an admin"),
+    }
     Ok(())
 }
 

@@ -67,14 +67,50 @@ impl ReplyKind {
     }
 }
 
+/// What storing a reply did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplyOutcome {
+    Stored,
+    /// Nothing stored: the reply exists already, or the session was closed,
+    /// taken by an admin or handed to a human meanwhile.
+    Skipped,
+    /// Nothing stored: the client had `limit` bot and AI replies in the last minute.
+    Limited,
+}
+
 /// Stores the reply to a client's message, with its `chat.message` event and,
 /// for a hand-off, the session's `needs_human` and its `chat.session` event.
-/// Returns false when nothing was stored: the reply exists already, or the
-/// session was closed, taken by an admin or handed to a human meanwhile.
+/// A bot or AI reply is stored only while the client had fewer than `limit`
+/// such replies in the last minute. The count runs after the session row is
+/// locked, in a statement of its own that sees every reply committed before the
+/// lock was granted; a client's replies all lock their one open session, so
+/// concurrent replies, on any replica, cannot pass the limit together.
 ///
 /// # Errors
 /// When the database fails.
-pub async fn insert_reply(pool: &PgPool, session_id: Uuid, message_id: Uuid, kind: ReplyKind, body: &str) -> Result<bool, sqlx::Error> {
+pub async fn insert_reply(
+    pool: &PgPool,
+    session_id: Uuid,
+    message_id: Uuid,
+    kind: ReplyKind,
+    body: &str,
+    limit: i64,
+) -> Result<ReplyOutcome, sqlx::Error> {
+    let mut transaction = pool.begin().await?;
+    let client_id: Option<Uuid> = sqlx::query_scalar(
+        "select s.client_id from chat_session s
+         where s.session_id = $1 and s.status = 'open' and not s.needs_human and chat_unassigned(s.admin_id)
+         for update",
+    )
+    .bind(session_id)
+    .fetch_optional(&mut *transaction)
+    .await?;
+    let Some(client_id) = client_id else {
+        return Ok(ReplyOutcome::Skipped);
+    };
+    if kind != ReplyKind::Handoff && recent_replies(&mut transaction, client_id).await? >= limit {
+        return Ok(ReplyOutcome::Limited);
+    }
     static SQL: LazyLock<String> = LazyLock::new(|| {
         format!(
             "with target as materialized (
@@ -118,9 +154,21 @@ pub async fn insert_reply(pool: &PgPool, session_id: Uuid, message_id: Uuid, kin
         .bind(kind.sender_kind())
         .bind(body)
         .bind(kind == ReplyKind::Handoff)
-        .fetch_one(pool)
+        .fetch_one(&mut *transaction)
         .await?;
-    Ok(inserted > 0)
+    transaction.commit().await?;
+    Ok(if inserted > 0 { ReplyOutcome::Stored } else { ReplyOutcome::Skipped })
+}
+
+/// Counts the bot and AI replies to a client in the last minute, in any session.
+async fn recent_replies(connection: &mut sqlx::PgConnection, client_id: Uuid) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "select count(*) from chat_message r join chat_session s on s.session_id = r.session_id
+         where s.client_id = $1 and r.sender_kind in ('bot', 'ai') and r.created_at > now() - interval '1 minute'",
+    )
+    .bind(client_id)
+    .fetch_one(connection)
+    .await
 }
 
 /// One earlier message of the session.
