@@ -96,8 +96,8 @@ pub struct RunOptions {
     pub database: DatabaseOptions,
     #[command(flatten)]
     pub broker: BrokerOptions,
-    /// Roles to run, comma-separated.
-    #[arg(long, env = "WORKER_ROLES", value_delimiter = ',', default_value = "ingest,relay,simulator")]
+    /// Roles to run, comma-separated. The chat role needs JWT_VERIFYING_KEYS.
+    #[arg(long, env = "WORKER_ROLES", value_delimiter = ',', default_value = "ingest,relay,simulator,bot,chat")]
     pub roles: Vec<Role>,
     /// Address of the HTTP listener: Socket.IO at /socket.io/, and /healthz,
     /// /readyz and /metrics. Port 0 picks a free port.
