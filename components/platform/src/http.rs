@@ -223,8 +223,10 @@ impl Pagination {
         Ok(Pagination { page, per_page })
     }
 
+    /// Returns the number of rows before the page. A page far past the end
+    /// saturates at `i64::MAX` instead of overflowing, and lists nothing.
     pub fn offset(&self) -> i64 {
-        (self.page - 1) * self.per_page
+        (self.page - 1).saturating_mul(self.per_page)
     }
 }
 
@@ -266,4 +268,30 @@ pub fn client_address(request: &Request, trust_forwarded_for: bool) -> String {
 /// Formats an instant as RFC 3339 in UTC, as every response carries times.
 pub fn rfc3339(at: chrono::DateTime<chrono::Utc>) -> String {
     at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pagination(page: &str, per_page: &str) -> Pagination {
+        let params = HashMap::from([
+            ("page".to_owned(), page.to_owned()),
+            ("per_page".to_owned(), per_page.to_owned()),
+        ]);
+        Pagination::from_query(&params).unwrap()
+    }
+
+    #[test]
+    fn offset_counts_rows_before_page() {
+        assert_eq!(pagination("1", "20").offset(), 0);
+        assert_eq!(pagination("3", "20").offset(), 40);
+    }
+
+    #[test]
+    fn offset_saturates_far_past_end() {
+        let far = pagination("6359863304857497600", "51");
+
+        assert_eq!(far.offset(), i64::MAX);
+    }
 }
