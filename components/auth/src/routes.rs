@@ -70,11 +70,12 @@ pub fn token_response(host: &Host<'_>, user: User) -> Result<TokenResponse, ApiE
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct RegisterRequest {
     /// 3 to 50 letters, digits, `.`, `_` or `-`; no `@`.
-    #[cfg_attr(feature = "openapi", schema(example = "jane"))]
+    #[cfg_attr(feature = "openapi", schema(example = "jane", min_length = 3, max_length = 50))]
     username: String,
-    #[cfg_attr(feature = "openapi", schema(example = "jane@example.com"))]
+    #[cfg_attr(feature = "openapi", schema(example = "jane@example.com", max_length = 254))]
     email: String,
     /// 8 to 128 characters.
+    #[cfg_attr(feature = "openapi", schema(min_length = 8, max_length = 128))]
     password: String,
     /// An IANA time zone name such as `Europe/Bucharest`.
     #[serde(default)]
@@ -151,6 +152,8 @@ fn me(host: &Host<'_>, request: &Request) -> Result<Response, ApiError> {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct PasswordRequest {
     current_password: String,
+    /// 8 to 128 characters.
+    #[cfg_attr(feature = "openapi", schema(min_length = 8, max_length = 128))]
     new_password: String,
 }
 

@@ -155,10 +155,12 @@ pub fn show(
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct NewMessage {
     /// 1 to 4000 characters after trimming.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 4000))]
     body: String,
     /// The sender's own id for the message, 1 to 200 characters: a resend with
     /// the same id returns the stored message.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     client_msg_id: Option<String>,
 }
 

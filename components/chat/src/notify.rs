@@ -25,6 +25,7 @@ struct Notice {
     device_id: Option<Uuid>,
     /// 1 to 4000 characters; absent for a standard text naming the device.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 4000))]
     message: Option<String>,
 }
 

@@ -76,16 +76,18 @@ pub fn list(host: &Host<'_>, request: &Request) -> Result<Response, ApiError> {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct CreateDevice {
     /// 1 to 100 characters.
-    #[cfg_attr(feature = "openapi", schema(example = "Kitchen meter"))]
+    #[cfg_attr(feature = "openapi", schema(example = "Kitchen meter", min_length = 1, max_length = 100))]
     name: String,
     /// At most 1000 characters.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 1000))]
     description: Option<String>,
     /// At most 200 characters.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
     location: Option<String>,
     /// The limit per UTC hour in kWh: above 0, at most 10000, at most 6 decimals.
-    #[cfg_attr(feature = "openapi", schema(value_type = f64, example = 2.5))]
+    #[cfg_attr(feature = "openapi", schema(value_type = f64, example = 2.5, exclusive_minimum = 0, maximum = 10_000))]
     max_hourly_kwh: serde_json::Number,
     /// A client's id, or absent for an unassigned device.
     #[serde(default)]

@@ -70,8 +70,13 @@ pub fn list(host: &Host<'_>, request: &Request) -> Result<Response, ApiError> {
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct CreateUser {
+    /// 3 to 50 letters, digits, `.`, `_` or `-`; no `@`.
+    #[cfg_attr(feature = "openapi", schema(min_length = 3, max_length = 50))]
     username: String,
+    #[cfg_attr(feature = "openapi", schema(max_length = 254))]
     email: String,
+    /// 8 to 128 characters.
+    #[cfg_attr(feature = "openapi", schema(min_length = 8, max_length = 128))]
     password: String,
     role: Role,
     #[serde(default)]
