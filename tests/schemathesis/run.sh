@@ -76,7 +76,10 @@ admin_token="$(python3 tests/schemathesis/seed.py "$base" st_admin admin-passwor
 
 say "running schemathesis"
 default_checks=not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance,response_headers_conformance
-"$venv/bin/st" run "$base/api/openapi.json" \
+# From the report directory, so that schemathesis keeps its cache
+# (.schemathesis/) there too.
+cd "$report_dir"
+"$OLDPWD/$venv/bin/st" run "$base/api/openapi.json" \
     --url "$base" \
     --header "Authorization: Bearer $admin_token" \
     --checks "${SCHEMATHESIS_CHECKS:-$default_checks}" \
@@ -84,5 +87,5 @@ default_checks=not_a_server_error,response_schema_conformance,status_code_confor
     ${SCHEMATHESIS_SEED:+--seed "$SCHEMATHESIS_SEED"} \
     --phases "${SCHEMATHESIS_PHASES:-examples,coverage,fuzzing,stateful}" \
     --request-timeout 20 \
-    --report junit --report-dir "$report_dir" \
+    --report junit --report-dir . \
     --no-color
