@@ -68,6 +68,7 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    dms_worker::telemetry::init(false);
     match Cli::parse().command {
         Command::Ingest { per_message, readings, devices, batch_size } => ingest(per_message, readings, devices, batch_size).await,
         Command::BrokerCeiling { messages } => broker_ceiling(messages).await,

@@ -121,8 +121,10 @@ async fn consume(
             }
         }
         let started = Instant::now();
+        let (messages, readings) = (batch.deliveries.len(), batch.readings);
         process_batch(&channel, pool, settings, metrics, stop, batch).await?;
         metrics.ingest_batch_seconds.observe(started.elapsed().as_secs_f64());
+        tracing::debug!(messages, readings, elapsed_ms = started.elapsed().as_secs_f64() * 1000.0, "batch stored");
         if stop.is_cancelled() {
             let _ = channel.basic_cancel(&consumer_tag, BasicCancelOptions::default()).await;
             return Ok(());
@@ -369,15 +371,19 @@ pub async fn store_with_retry(pool: &PgPool, batch: &[Reading], stop: &Cancellat
 /// Any database error.
 pub async fn store(pool: &PgPool, batch: &[Reading]) -> Result<Stored, sqlx::Error> {
     let [device_ids, times, kwhs] = readings::ingest_params(batch);
-    let rows: Vec<(i64, bool, bool, i64)> = sqlx::query_as(&readings::ingest_sql())
+    let rows: Vec<(String, Option<uuid::Uuid>, Option<chrono::NaiveDateTime>, i64)> = sqlx::query_as(&readings::ingest_sql())
         .bind(device_ids)
         .bind(times)
         .bind(kwhs)
         .fetch_all(pool)
         .await?;
-    let alerts_raised = rows.first().map_or(0, |row| row.3).max(0) as u64;
-    let outcomes = rows.into_iter().map(|(_, known, stored, _)| readings::outcome(known, stored)).collect();
-    Ok(Stored { outcomes, alerts_raised })
+    let rows = rows
+        .into_iter()
+        .map(|(kind, device_id, measured_at, count)| readings::IngestRow::from_columns(&kind, device_id, measured_at, count))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|err| sqlx::Error::Decode(err.into()))?;
+    let summary = readings::summarize(batch, &rows);
+    Ok(Stored { outcomes: summary.outcomes, alerts_raised: summary.alerts_raised })
 }
 
 /// Whether a failed statement may succeed when tried again: lost or refused

@@ -118,20 +118,28 @@ fn store(host: &Host<'_>, valid: &[(usize, Reading)]) -> Result<Vec<ReadingResul
         ],
     )?;
 
+    let rows = rows
+        .iter()
+        .map(|row| {
+            let kind = row.str("kind")?;
+            let measured_at = match row.value("measured_at")? {
+                Value::Timestamp(at) => Some(*at),
+                _ => None,
+            };
+            ingest::IngestRow::from_columns(&kind, row.opt_uuid("device_id")?, measured_at, row.i64("count")?)
+                .map_err(|err| ApiError::Unexpected(anyhow::anyhow!(err)))
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    let summary = ingest::summarize(&readings, &rows);
     let mut results = Vec::with_capacity(valid.len());
-    for row in rows.iter() {
-        // `ord` is the 1-based position in the arrays, so in `valid`.
-        let position = usize::try_from(row.i64("ord")? - 1)
-            .ok()
-            .filter(|position| *position < valid.len())
-            .ok_or_else(|| anyhow::anyhow!("ingest returned an ord outside the batch"))?;
-        let (status, reason) = match ingest::outcome(row.bool("known")?, row.bool("stored")?) {
+    for ((index, _), outcome) in valid.iter().zip(&summary.outcomes) {
+        let (status, reason) = match outcome {
             Outcome::Stored => (Status::Stored, None),
             Outcome::Duplicate => (Status::Duplicate, None),
             Outcome::UnknownDevice => (Status::Rejected, Some("unknown device".to_owned())),
         };
         results.push(ReadingResult {
-            index: valid[position].0,
+            index: *index,
             status,
             reason,
         });

@@ -6,9 +6,10 @@
 //! energy of the interval that ends at `measured_at`. Its `kwh` is read from the
 //! JSON text exactly and rounded half-even to 6 decimals (1 mWh).
 
+use std::collections::HashSet;
 use std::str::FromStr;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, SubsecRound, Utc};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -98,9 +99,11 @@ fn validate(raw: &RawValue, now: DateTime<Utc>) -> Result<Reading, String> {
     let device_id = Uuid::from_str(&device_id)
         .map_err(|_| format!("device_id {device_id:?} is not a UUID"))?;
     let measured_at = string_field(fields.measured_at, "measured_at")?;
+    // PostgreSQL keeps microseconds, so the key is rounded to them here already.
     let measured_at = DateTime::parse_from_rfc3339(&measured_at)
         .map_err(|_| format!("measured_at {measured_at:?} is not an RFC 3339 time"))?
-        .with_timezone(&Utc);
+        .with_timezone(&Utc)
+        .round_subsecs(6);
     if measured_at > now + Duration::minutes(MAX_CLOCK_SKEW_MINUTES) {
         return Err(format!(
             "measured_at {} is more than {MAX_CLOCK_SKEW_MINUTES} minutes in the future",
@@ -159,9 +162,13 @@ pub enum Outcome {
 /// Stores a batch in one statement: the new readings, their quarter-hour and hour
 /// totals, and for each UTC hour whose total rises above the device's limit one
 /// alert with its `alert.raised` event. Parameters are three `text[]` of equal
-/// length (device ids, RFC 3339 times, kWh as decimal text); it returns one row
-/// per input with its 1-based `ord`, the flags `known` and `stored`, and the
-/// number of alerts the batch raised (the same on every row).
+/// length (device ids, RFC 3339 times, kWh as decimal text). It returns rows of
+/// `(kind, device_id, measured_at, count)`: `stored` for each new reading,
+/// `unknown` for each device id that names no device, and one `alerts` row with
+/// the number of alerts raised. [`summarize`] turns them into one outcome per
+/// reading. The result is built without joining the statement's own row sets,
+/// whose sizes the planner cannot estimate (a nested loop over them made batches
+/// quadratic once statistics changed).
 ///
 /// Rows are written in key order so that concurrent batches lock in the same
 /// order; the hour row is updated with `on conflict ... do update`, which waits
@@ -220,13 +227,14 @@ pub fn ingest_sql() -> String {
              select 'alert.raised', {alert_json}
              from raised a join device d on d.device_id = a.device_id
          )
-         select r.ord::int8 as ord,
-                exists (select 1 from valid v where v.ord = r.ord) as known,
-                exists (select 1 from first_of_key k join inserted i
-                        on i.device_id = k.device_id and i.measured_at = k.measured_at
-                        where k.ord = r.ord) as stored,
-                (select count(*) from raised)::int8 as alerts_raised
-         from raw r order by r.ord"
+         select 'stored' as kind, i.device_id, i.measured_at at time zone 'UTC' as measured_at, 0::int8 as count
+         from inserted i
+         union all
+         select distinct 'unknown', r.device_id, null::timestamp, 0::int8
+         from raw r
+         where not exists (select 1 from device d where d.device_id = r.device_id and d.deleted_at is null)
+         union all
+         select 'alerts', null::uuid, null::timestamp, count(*)::int8 from raised"
     )
 }
 
@@ -243,13 +251,74 @@ pub fn ingest_params(readings: &[Reading]) -> [Vec<String>; 3] {
     [device_ids, times, kwhs]
 }
 
-/// Reads the outcome of one result row of [`ingest_sql`].
-pub fn outcome(known: bool, stored: bool) -> Outcome {
-    match (known, stored) {
-        (false, _) => Outcome::UnknownDevice,
-        (true, true) => Outcome::Stored,
-        (true, false) => Outcome::Duplicate,
+/// One result row of [`ingest_sql`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IngestRow {
+    Stored { device_id: Uuid, measured_at: chrono::NaiveDateTime },
+    Unknown { device_id: Uuid },
+    Alerts { count: i64 },
+}
+
+impl IngestRow {
+    /// Reads a row from its four columns.
+    ///
+    /// # Errors
+    /// When a column a kind needs is null, or the kind is unknown.
+    pub fn from_columns(
+        kind: &str,
+        device_id: Option<Uuid>,
+        measured_at: Option<chrono::NaiveDateTime>,
+        count: i64,
+    ) -> Result<IngestRow, String> {
+        match (kind, device_id, measured_at) {
+            ("stored", Some(device_id), Some(measured_at)) => Ok(IngestRow::Stored { device_id, measured_at }),
+            ("unknown", Some(device_id), _) => Ok(IngestRow::Unknown { device_id }),
+            ("alerts", _, _) => Ok(IngestRow::Alerts { count }),
+            _ => Err(format!("unexpected ingest result row of kind {kind:?}")),
+        }
     }
+}
+
+/// The outcome of each reading, in order, and the number of alerts raised.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Summary {
+    pub outcomes: Vec<Outcome>,
+    pub alerts_raised: u64,
+}
+
+/// Matches the statement's rows to the readings: a reading whose device is
+/// unknown is rejected; the first reading of a stored key is stored; every other
+/// reading is a duplicate (of a stored row or of an earlier one in the batch).
+pub fn summarize(readings: &[Reading], rows: &[IngestRow]) -> Summary {
+    let mut stored = HashSet::new();
+    let mut unknown = HashSet::new();
+    let mut alerts_raised = 0;
+    for row in rows {
+        match row {
+            IngestRow::Stored { device_id, measured_at } => {
+                stored.insert((*device_id, *measured_at));
+            }
+            IngestRow::Unknown { device_id } => {
+                unknown.insert(*device_id);
+            }
+            IngestRow::Alerts { count } => alerts_raised = u64::try_from(*count).unwrap_or(0),
+        }
+    }
+    let mut seen = HashSet::new();
+    let outcomes = readings
+        .iter()
+        .map(|reading| {
+            let key = (reading.device_id, reading.measured_at.naive_utc());
+            if unknown.contains(&reading.device_id) {
+                Outcome::UnknownDevice
+            } else if seen.insert(key) && stored.contains(&key) {
+                Outcome::Stored
+            } else {
+                Outcome::Duplicate
+            }
+        })
+        .collect();
+    Summary { outcomes, alerts_raised }
 }
 
 #[cfg(test)]
@@ -318,6 +387,34 @@ mod tests {
         assert!(parsed[0].is_ok());
         assert_eq!(parsed[1].as_ref().unwrap_err().reason, "a reading must be a JSON object");
         assert!(parsed[2].as_ref().unwrap_err().reason.contains("negative"));
+    }
+
+    #[test]
+    fn summary_marks_first_of_key_stored_and_repeats_duplicate() {
+        let device: Uuid = DEVICE.parse().unwrap();
+        let stranger = Uuid::nil();
+        let at = now() - Duration::hours(1);
+        let reading = |device_id, kwh: i64| Reading { device_id, measured_at: at, kwh: Decimal::from(kwh) };
+        let readings = [reading(device, 1), reading(device, 2), reading(stranger, 1)];
+        let rows = [
+            IngestRow::Stored { device_id: device, measured_at: at.naive_utc() },
+            IngestRow::Unknown { device_id: stranger },
+            IngestRow::Alerts { count: 2 },
+        ];
+
+        let summary = summarize(&readings, &rows);
+
+        assert_eq!(summary.outcomes, [Outcome::Stored, Outcome::Duplicate, Outcome::UnknownDevice]);
+        assert_eq!(summary.alerts_raised, 2);
+    }
+
+    #[test]
+    fn measured_at_is_rounded_to_microseconds() {
+        let body = format!(r#"{{"device_id":"{DEVICE}","measured_at":"2026-06-01T10:00:00.0000004Z","kwh":1}}"#);
+
+        let reading = one(&body).unwrap();
+
+        assert_eq!(reading.measured_at.to_rfc3339(), "2026-06-01T10:00:00+00:00");
     }
 
     #[test]
