@@ -232,8 +232,13 @@ async fn handle(body: &[u8], pool: &PgPool, settings: &BotSettings) -> anyhow::R
     }
     // Checked again under the session's lock when storing; this early check only
     // saves an AI request.
-    if context.recent_replies >= MAX_REPLIES_PER_MINUTE {
-        tracing::info!(%message_id, %session_id, client_id = %context.client_id, recent_replies = context.recent_replies, "bot reply limit reached; the message waits for an admin");
+    let mut connection = pool.acquire().await.context("Failed to get a database connection")?;
+    let recent = store::recent_replies(&mut connection, context.client_id)
+        .await
+        .context("Failed to count recent replies")?;
+    drop(connection);
+    if recent >= MAX_REPLIES_PER_MINUTE {
+        tracing::info!(%message_id, %session_id, client_id = %context.client_id, recent_replies = recent, "bot reply limit reached; the message waits for an admin");
         return Ok(());
     }
 

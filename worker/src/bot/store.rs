@@ -20,8 +20,6 @@ pub struct ReplyContext {
     pub unassigned: bool,
     /// Whether a reply to this message is stored already.
     pub replied: bool,
-    /// Bot and AI replies to this client in the last minute, in any session.
-    pub recent_replies: i64,
 }
 
 /// Loads the session of a client's message; `None` when the message is unknown.
@@ -34,10 +32,7 @@ pub async fn reply_context(pool: &PgPool, message_id: Uuid) -> Result<Option<Rep
                 chat_unassigned(s.admin_id) as unassigned,
                 exists (select 1 from chat_message r
                         where r.session_id = s.session_id and r.sender_id is null
-                          and r.client_msg_id = 'reply:' || m.message_id::text) as replied,
-                (select count(*) from chat_message r join chat_session rs on rs.session_id = r.session_id
-                 where rs.client_id = s.client_id and r.sender_kind in ('bot', 'ai')
-                   and r.created_at > now() - interval '1 minute') as recent_replies
+                          and r.client_msg_id = 'reply:' || m.message_id::text) as replied
          from chat_message m join chat_session s on s.session_id = m.session_id
          where m.message_id = $1",
     )
@@ -160,13 +155,28 @@ pub async fn insert_reply(
     Ok(if inserted > 0 { ReplyOutcome::Stored } else { ReplyOutcome::Skipped })
 }
 
-/// Counts the bot and AI replies to a client in the last minute, in any session.
-async fn recent_replies(connection: &mut sqlx::PgConnection, client_id: Uuid) -> Result<i64, sqlx::Error> {
+/// Messages per session that [`recent_replies`] looks at.
+const RECENT_WINDOW: i64 = 100;
+
+/// Counts the bot and AI replies to a client in the last minute, in the
+/// sessions active in that minute. It reads only each session's newest
+/// [`RECENT_WINDOW`] messages (by the `(session_id, seq)` index), so its cost
+/// does not grow with a session's history.
+///
+/// NOTE: a client who sends more than that many messages in a minute may get
+/// more replies than the limit, since older replies fall out of the window.
+pub async fn recent_replies(connection: &mut sqlx::PgConnection, client_id: Uuid) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
-        "select count(*) from chat_message r join chat_session s on s.session_id = r.session_id
-         where s.client_id = $1 and r.sender_kind in ('bot', 'ai') and r.created_at > now() - interval '1 minute'",
+        "select count(*) from chat_session s
+         cross join lateral (
+             select r.sender_kind, r.created_at from chat_message r
+             where r.session_id = s.session_id order by r.seq desc limit $2
+         ) r
+         where s.client_id = $1 and s.last_activity_at > now() - interval '1 minute'
+           and r.sender_kind in ('bot', 'ai') and r.created_at > now() - interval '1 minute'",
     )
     .bind(client_id)
+    .bind(RECENT_WINDOW)
     .fetch_one(connection)
     .await
 }

@@ -244,7 +244,6 @@ impl Hub {
                 Ok(json!({"session_id": session_id}))
             }
             Command::Send { session_id, body, client_msg_id } => {
-                self.recheck(event, state).await?;
                 let sent = store::send_message(&self.pool, &state.user, session_id, &body, client_msg_id.as_deref())
                     .await
                     .map_err(|err| CommandError::database(event, &err))?;
@@ -257,6 +256,7 @@ impl Hub {
                     Sent::Repeated { message } => Ok(json!({"message": message})),
                     Sent::Closed => Err(CommandError::new("closed", "the session is closed; open a new session to send messages")),
                     Sent::NotFound => Err(CommandError::session_not_found()),
+                    Sent::Revoked => Err(CommandError::new("unauthorized", "your account changed since this socket connected; reconnect")),
                 }
             }
             Command::Typing { session_id, started } => {

@@ -71,6 +71,9 @@ pub async fn participants(pool: &PgPool, session_id: Uuid) -> Result<Option<Part
 /// What storing a message did.
 #[derive(Debug)]
 pub enum Sent {
+    /// The sender was deleted, changed role or changed their password since the
+    /// socket connected; nothing was written.
+    Revoked,
     /// Stored now.
     Stored { message: Value, participants: Participants },
     /// Sent before with the same `client_msg_id`; nothing was written.
@@ -84,7 +87,8 @@ pub enum Sent {
 /// Stores a message in an open session the user may see, with its `chat.message`
 /// event (and `chat.session` when an admin's message takes the session over).
 /// A resend with the same `client_msg_id` returns the stored message, in a
-/// closed session too.
+/// closed session too. The same statement checks the sender against `app_user`
+/// as [`super::auth::recheck`] does, which saves a round trip per message.
 ///
 /// # Errors
 /// When the database fails.
@@ -102,21 +106,25 @@ pub async fn send_message(
         .bind(user.is_admin)
         .bind(body)
         .bind(client_msg_id)
+        .bind(user.issued_at.timestamp())
         .fetch_optional(pool)
         .await?;
     let Some(row) = row else {
-        return Ok(Sent::NotFound);
+        return Ok(Sent::Revoked);
     };
+    if row.status.is_none() {
+        return Ok(Sent::NotFound);
+    }
     match (row.inserted, row.message) {
         (Some(true), Some(message)) => Ok(Sent::Stored {
             message,
             participants: Participants {
-                client_id: row.client_id,
+                client_id: row.client_id.unwrap_or_default(),
                 admin_id: row.admin_id,
             },
         }),
         (Some(false), Some(message)) => Ok(Sent::Repeated { message }),
-        _ if row.status != "open" => Ok(Sent::Closed),
+        _ if row.status.as_deref() != Some("open") => Ok(Sent::Closed),
         _ => {
             // The session is open but nothing was stored: a concurrent resend with
             // the same client_msg_id committed first, so return its message.
@@ -136,22 +144,31 @@ pub async fn send_message(
 
 #[derive(sqlx::FromRow)]
 struct SendRow {
-    status: String,
+    status: Option<String>,
     inserted: Option<bool>,
     message: Option<Value>,
-    client_id: Uuid,
+    client_id: Option<Uuid>,
     admin_id: Option<Uuid>,
 }
 
 /// The statement of [`send_message`]: `$1` session, `$2` sender, `$3` whether the
-/// sender is an admin, `$4` body, `$5` client_msg_id or null. No row when the
-/// session is hidden. The last two columns are the session's client and its
-/// active admin after the change.
+/// sender is an admin, `$4` body, `$5` client_msg_id or null, `$6` the token's
+/// `iat` in seconds. No row when the sender no longer passes the checks of
+/// [`super::auth::recheck`]; a null `status` when the session is hidden. The
+/// last two columns are the session's client and its active admin after the
+/// change.
 fn insert_message_sql() -> String {
     format!(
-        "with target as materialized (
+        "with caller as (
+             select 1 from app_user u
+             where u.user_id = $2 and u.deleted_at is null
+               and u.role = case when $3 then 'admin' else 'client' end
+               -- Tokens carry whole seconds, so compare at that precision.
+               and floor(extract(epoch from u.password_changed_at))::int8 <= $6::int8
+         ),
+         target as materialized (
              select s.session_id, s.client_id, s.status, s.admin_id, s.needs_human from chat_session s
-             where s.session_id = $1 and {VISIBLE}
+             where s.session_id = $1 and {VISIBLE} and exists (select 1 from caller)
              for update
          ),
          existing as (
@@ -196,7 +213,8 @@ fn insert_message_sql() -> String {
                 case when $3 and m.inserted then $2
                      when chat_unassigned(t.admin_id) then null
                      else t.admin_id end as admin_id
-         from target t
+         from caller
+         left join target t on true
          left join (
              select i.*, true as inserted from inserted i
              union all
