@@ -42,7 +42,7 @@ enum Command {
         #[arg(long, default_value_t = 1000)]
         devices: usize,
         /// Readings per SQL statement in the consumer.
-        #[arg(long, default_value_t = 2000)]
+        #[arg(long, default_value_t = 5000)]
         batch_size: usize,
     },
     /// Messages per second through RabbitMQ alone: publish with confirms, consume, acknowledge.

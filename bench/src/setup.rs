@@ -134,7 +134,7 @@ pub fn run_options(database_url: &str, prefix: &str, roles: &[Role]) -> RunOptio
         jwt_issuer: "dms".into(),
         jwt_audience: "dms-api".into(),
         cors_origins: Vec::new(),
-        ingest: IngestOptions { ingest_batch_size: 2000, ingest_batch_wait_ms: 25 },
+        ingest: IngestOptions { ingest_batch_size: 5000, ingest_batch_wait_ms: 25 },
         simulator: SimulatorOptions { simulator_interval_seconds: 600, simulator_backfill_days: 0, simulator_spike_probability: 0.0 },
         ai: AiOptions {
             ai_base_url: "http://127.0.0.1:9".into(),

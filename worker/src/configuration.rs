@@ -130,7 +130,7 @@ pub struct RunOptions {
 #[derive(Debug, Clone, Args)]
 pub struct IngestOptions {
     /// Most readings stored in one SQL statement.
-    #[arg(long, env = "INGEST_BATCH_SIZE", default_value_t = 2000)]
+    #[arg(long, env = "INGEST_BATCH_SIZE", default_value_t = 5000)]
     pub ingest_batch_size: usize,
     /// Maximum wait, in milliseconds, for a batch to fill before it is stored.
     #[arg(long, env = "INGEST_BATCH_WAIT_MS", default_value_t = 25)]
