@@ -57,6 +57,8 @@ pub fn serve_spin(request: Request, router: Router) -> Response {
 /// Runs a router for one request inside Spin, as [`serve_spin`] does, with the
 /// component's `files` mounts read from the root of its file system. Only
 /// components whose WIT world allows `wasi:filesystem` may call it.
+// NOTE: the tests run the web router natively; this entry with Spin's mount at
+// `/` has not run under a Spin runtime here (no Spin CLI in this environment).
 #[cfg(target_arch = "wasm32")]
 pub fn serve_spin_with_files(request: Request, router: Router) -> Response {
     let config = spin::SpinConfig;
