@@ -5,7 +5,7 @@
 //! is not waiting for a human gets one reply:
 //!
 //! 1. a keyword rule's reply (`bot`), else
-//! 2. the AI's answer (`ai`), from an OpenAI-compatible chat-completions API given
+//! 2. the AI's reply (`ai`), from an OpenAI-compatible chat-completions API given
 //!    the session's recent messages and the client's own devices with today's
 //!    energy, else
 //! 3. the hand-off (`system`): `needs_human` is set, the client is told that a
@@ -56,7 +56,7 @@ const CONCURRENCY: u16 = 8;
 pub const HANDOFF_TEXT: &str = "I'm passing your question to our support team. \
      An administrator will answer here as soon as possible.";
 
-/// What the bot needs besides the database and the broker.
+/// Settings of the bot besides the database and the broker.
 #[derive(Clone)]
 pub struct BotSettings {
     pub topology: Topology,
@@ -260,7 +260,7 @@ async fn handle(body: &[u8], pool: &PgPool, settings: &BotSettings) -> anyhow::R
         .context("Failed to store the reply")?;
     match outcome {
         ReplyOutcome::Stored => tracing::info!(%message_id, %session_id, kind = ?kind, "bot replied"),
-        ReplyOutcome::Skipped => tracing::debug!(%message_id, %session_id, "bot reply not stored: answered already, or the session changed"),
+        ReplyOutcome::Skipped => tracing::debug!(%message_id, %session_id, "bot reply not stored: a reply exists already, or the session changed"),
         ReplyOutcome::Limited => tracing::info!(%message_id, %session_id, client_id = %context.client_id, "bot reply limit reached; the message waits for an admin"),
     }
     Ok(())
@@ -275,7 +275,7 @@ async fn ask_ai(pool: &PgPool, client: &AiClient, message: &ClientMessage, clien
     let started = std::time::Instant::now();
     match client.complete(&ai::conversation(&facts, &history)).await {
         Ok(answer) => {
-            tracing::debug!(message_id = %message.id, elapsed_ms = started.elapsed().as_millis() as u64, "AI answered");
+            tracing::debug!(message_id = %message.id, elapsed_ms = started.elapsed().as_millis() as u64, "AI replied");
             Ok((ReplyKind::Ai, answer))
         }
         Err(err) => {

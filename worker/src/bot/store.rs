@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use dms_platform::events::{CHAT_MESSAGE_JSON, CHAT_SESSION_JSON};
 
-/// A session as the bot sees it when a client's message arrives.
+/// The state of a session when a client's message arrives, as the bot reads it.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ReplyContext {
     pub client_id: Uuid,
@@ -41,14 +41,14 @@ pub async fn reply_context(pool: &PgPool, message_id: Uuid) -> Result<Option<Rep
     .await
 }
 
-/// Who writes a reply.
+/// The sender of a reply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReplyKind {
     /// A keyword rule's reply.
     Bot,
-    /// The AI's answer.
+    /// The AI's reply.
     Ai,
-    /// The notice that a person will answer; it also sets `needs_human`.
+    /// The notice that a person will reply. It also sets `needs_human`.
     Handoff,
 }
 
@@ -62,7 +62,7 @@ impl ReplyKind {
     }
 }
 
-/// What storing a reply did.
+/// The outcome of storing a reply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReplyOutcome {
     Stored,
@@ -77,9 +77,9 @@ pub enum ReplyOutcome {
 /// for a hand-off, the session's `needs_human` and its `chat.session` event.
 /// A bot or AI reply is stored only while the client had fewer than `limit`
 /// such replies in the last minute. The count runs after the session row is
-/// locked, in a statement of its own that sees every reply committed before the
-/// lock was granted; a client's replies all lock their one open session, so
-/// concurrent replies, on any replica, cannot pass the limit together.
+/// locked, in a statement of its own that reads every reply committed before
+/// the lock was granted. All of a client's replies lock their one open session,
+/// so concurrent replies, on any replica, cannot pass the limit together.
 ///
 /// # Errors
 /// When the database fails.
@@ -188,7 +188,7 @@ pub struct HistoryMessage {
     pub body: String,
 }
 
-/// The session's last `limit` messages, oldest first.
+/// Loads the session's last `limit` messages, oldest first.
 ///
 /// # Errors
 /// When the database fails.
@@ -212,8 +212,8 @@ pub struct DeviceFacts {
     pub today_kwh: String,
 }
 
-/// What the AI may know about the client: their own devices, and the energy
-/// each used today in the client's time zone since it became theirs.
+/// The facts about a client that the AI may use: their own devices, and the
+/// energy each used today in the client's time zone since it became theirs.
 #[derive(Debug, Clone)]
 pub struct ClientFacts {
     pub timezone: String,

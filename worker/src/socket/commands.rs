@@ -1,6 +1,6 @@
 //! The client events of a socket: parsed, queued in arrival order, handled one
-//! at a time by a task of the socket's own, and answered through the
-//! acknowledgement callback or else with an `error` event.
+//! at a time by a task of the socket's own, and acknowledged through the
+//! callback, or else with an `error` event.
 
 use std::convert::Infallible;
 use std::sync::Arc;

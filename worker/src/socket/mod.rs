@@ -13,7 +13,7 @@
 //! Each socket's events are handled one after the other, in the order they
 //! arrived, so a client that sends without waiting for acknowledgements still
 //! gets its messages stored in order. Every event may carry an acknowledgement
-//! callback, answered with `{"ok": true, ...}` or `{"ok": false, "error", "code"}`.
+//! callback, acknowledged with `{"ok": true, ...}` or `{"ok": false, "error", "code"}`.
 //! A failed event without a callback gets an `error` event `{"code", "message"}`.
 //!
 //! - `join_chat` / `leave_chat` `{session_id}`: a client may join their own

@@ -92,8 +92,8 @@ async fn relay(
             .await
             .with_context(|| format!("Failed to bind the chat relay queue to {key}"))?;
     }
-    // Sockets are this replica's own, so an event lost with a crashed replica has
-    // nobody left to reach: consume without acknowledgements.
+    // The sockets belong to this replica, so an event lost with a crashed replica
+    // could reach no socket anyway. Consume without acknowledgements.
     let consume = BasicConsumeOptions {
         no_ack: true,
         exclusive: true,

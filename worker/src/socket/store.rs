@@ -1,8 +1,8 @@
 //! The chat statements behind the socket events. They follow the chat
-//! component's statements (its SQL module is private to it) and its rules: the
-//! same visibility, the same idempotent `client_msg_id`, the session row locked
-//! before a message is inserted, and every change written to the outbox in the
-//! same statement. Messages come back as the `chat.message` event's JSON, so a
+//! component's statements, whose SQL module is private to it, and its rules.
+//! The visibility and the idempotent `client_msg_id` are the same, the session
+//! row is locked before a message is inserted, and every change is written to
+//! the outbox in the same statement. Messages come back as the `chat.message` event's JSON, so a
 //! message emitted right after storing equals the one the relay delivers.
 
 use std::sync::LazyLock;
@@ -15,10 +15,10 @@ use dms_platform::events::{CHAT_MESSAGE_JSON, CHAT_SESSION_JSON};
 
 use super::auth::SocketUser;
 
-/// Longest message body, in characters after trimming (as `POST .../messages`).
+/// Maximum length of a message body, in characters after trimming (as `POST .../messages`).
 pub const MAX_BODY_CHARS: usize = 4000;
 
-/// Longest `client_msg_id`, in characters.
+/// Maximum length of a `client_msg_id`, in characters.
 pub const MAX_CLIENT_MSG_ID_CHARS: usize = 200;
 
 /// Whether the caller (`$2`, an admin when `$3`) may see the session aliased `s`:
@@ -68,7 +68,7 @@ pub async fn participants(pool: &PgPool, session_id: Uuid) -> Result<Option<Part
     Ok(row.map(|(client_id, admin_id)| Participants { client_id, admin_id }))
 }
 
-/// What storing a message did.
+/// The outcome of storing a message.
 #[derive(Debug)]
 pub enum Sent {
     /// The sender was deleted, changed role or changed their password since the
@@ -151,7 +151,7 @@ struct SendRow {
     admin_id: Option<Uuid>,
 }
 
-/// The statement of [`send_message`]: `$1` session, `$2` sender, `$3` whether the
+/// Builds the statement of [`send_message`]: `$1` session, `$2` sender, `$3` whether the
 /// sender is an admin, `$4` body, `$5` client_msg_id or null, `$6` the token's
 /// `iat` in seconds. No row when the sender no longer passes the checks of
 /// [`super::auth::recheck`]; a null `status` when the session is hidden. The
@@ -223,7 +223,7 @@ fn insert_message_sql() -> String {
     )
 }
 
-/// What marking messages read did.
+/// The outcome of marking messages read.
 #[derive(Debug)]
 pub enum Read {
     /// The receipt, with the id of its `chat.read` event when any message changed.
