@@ -69,6 +69,16 @@ pub async fn bootstrap(pool: &PgPool) -> anyhow::Result<Option<Bootstrapped>> {
         .await
         .context("Failed to create a demo device")?;
     }
+    // The demo client is a long-standing customer: their ownership periods start a
+    // year back, so the simulator's backfilled history is theirs to see.
+    sqlx::query(
+        "update device_ownership set started_at = now() - interval '365 days'
+         where owner_id = $1 and ended_at is null",
+    )
+    .bind(client_id)
+    .execute(pool)
+    .await
+    .context("Failed to date the demo ownership periods")?;
     Ok(Some(Bootstrapped {
         admin_username: "admin".into(),
         admin_password: shown,
