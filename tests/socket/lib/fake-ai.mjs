@@ -1,7 +1,7 @@
 // A small OpenAI-compatible chat-completions server on 127.0.0.1 for the
 // support bot's tests. The last user message picks the behaviour:
 //   "[ai:500]"       HTTP 500
-//   "[ai:hang]"      no answer at all (the bot's timeout must fire)
+//   "[ai:hang]"      no response at all (the bot's timeout must fire)
 //   "[ai:malformed]" HTTP 200 with a body that is not JSON
 //   "[ai:empty]"     HTTP 200 with blank content
 //   anything else    HTTP 200 with ANSWER

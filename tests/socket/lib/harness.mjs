@@ -17,6 +17,10 @@ import { io } from 'socket.io-client';
 
 import { startFakeAi } from './fake-ai.mjs';
 
+// The benchmarks in bench/socket use these clients from here, so that one
+// node_modules serves both.
+export { amqp, io };
+
 const run = promisify(execFile);
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -99,7 +103,13 @@ class Process {
   }
 }
 
-/** How the test environment runs the worker. */
+/**
+ * A log filter for benchmarks: warnings, plus the lines that Environment.start
+ * waits for.
+ */
+export const QUIET_LOG = 'warn,dms_worker::socket::relay=info,dms_worker::bot=info';
+
+/** Roles of the workers that the tests start: all but the simulator. */
 const DEFAULT_ROLES = 'ingest,relay,bot,chat';
 
 export class Environment {

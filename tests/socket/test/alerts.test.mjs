@@ -1,5 +1,5 @@
 // Over-consumption alerts: a reading that pushes an hour above the device's
-// limit reaches the owner's sockets and every admin's, and nobody else's.
+// limit reaches the owner's sockets and every admin's, and no other client's.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 

@@ -1,4 +1,4 @@
-// The support bot without an AI token: rules still answer, and anything else
+// The support bot without an AI token: rules still reply, and anything else
 // goes to a human at once.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';

@@ -18,7 +18,7 @@ after(async () => {
   await environment?.stop();
 });
 
-/** A client in their open, unassigned session, with a socket in its room. */
+/** Registers a client with an open, unassigned session and joins a socket of theirs to its room. */
 async function clientInSession() {
   const client = await environment.registerClient();
   const session = await environment.openSession(client);
@@ -60,13 +60,13 @@ describe('support bot', () => {
     assert.equal(message.sender_kind, 'ai');
     assert.equal(message.body, ANSWER);
     assert.equal(message.client_msg_id, `reply:${sent.id}`);
-    const asked = environment.ai.requests.find((body) => body.messages.some((entry) => entry.content.includes('[ai:ok] Tell me')));
-    assert.ok(asked, 'the AI got the message');
-    assert.equal(asked.model, 'fake-model');
-    const instructions = asked.messages[0];
+    const aiRequest = environment.ai.requests.find((body) => body.messages.some((entry) => entry.content.includes('[ai:ok] Tell me')));
+    assert.ok(aiRequest, 'the AI got the message');
+    assert.equal(aiRequest.model, 'fake-model');
+    const instructions = aiRequest.messages[0];
     assert.equal(instructions.role, 'system');
     assert.match(instructions.content, /Heat pump of the asker: limit 2\.5 kWh per hour; 0 kWh today/);
-    assert.doesNotMatch(JSON.stringify(asked), /Sauna of a stranger/);
+    assert.doesNotMatch(JSON.stringify(aiRequest), /Sauna of a stranger/);
     const page = await environment.messages(client, session.id);
     assert.deepEqual(page.items.map((item) => item.sender_kind), ['client', 'ai']);
     socket.close();

@@ -19,8 +19,8 @@ after(async () => {
 });
 
 /**
- * A client with an open session that the admin has taken over (so the support
- * bot stays out of it), and sockets for both in the session's room.
+ * Registers a client with an open session that the admin takes over (so the
+ * support bot stays out of it), and joins sockets of both to the session's room.
  */
 async function conversation({ transports = ['websocket'], upgrade = true } = {}) {
   const client = await environment.registerClient();
@@ -353,7 +353,7 @@ describe('roles', () => {
 
     assert.equal(status, 200);
     assert.equal(await disconnected, 'io server disconnect');
-    // The token still says admin; the database decides.
+    // The token still claims the admin role, but the database decides.
     const again = await environment.connect(demoted.token);
     const alerts = record(again, 'overconsumption_notification');
     const owner = await environment.registerClient('owner');
