@@ -23,7 +23,7 @@ function percentile(sorted, fraction) {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))];
 }
 
-const environment = await Environment.start({ workerEnv: { RUST_LOG: QUIET_LOG, ...(process.env.WORKER_ROLES ? { WORKER_ROLES: process.env.WORKER_ROLES } : {}) } });
+const environment = await Environment.start({ workerEnv: { RUST_LOG: QUIET_LOG } });
 try {
   const admin = await environment.createAdmin();
   const pairs = [];
