@@ -9,8 +9,10 @@ import { Environment, eventually, nextEvent, record, request, sleep } from '../l
 let environment;
 let admin;
 
+const DASHBOARD_ORIGIN = 'http://127.0.0.1:5173';
+
 before(async () => {
-  environment = await Environment.start();
+  environment = await Environment.start({ workerEnv: { CORS_ORIGINS: DASHBOARD_ORIGIN } });
   admin = await environment.createAdmin();
 });
 
@@ -341,6 +343,30 @@ describe('transports', () => {
       closeAll(clientSocket, adminSocket);
     });
   }
+});
+
+describe('CORS', () => {
+  test('long-polling allows the dashboard origin only', async () => {
+    const url = `${environment.workers[0].url}/socket.io/?EIO=4&transport=polling`;
+
+    const allowed = await fetch(url, { headers: { origin: DASHBOARD_ORIGIN } });
+    const other = await fetch(url, { headers: { origin: 'http://127.0.0.1:6666' } });
+
+    assert.equal(allowed.status, 200);
+    assert.equal(allowed.headers.get('access-control-allow-origin'), DASHBOARD_ORIGIN);
+    assert.equal(other.headers.get('access-control-allow-origin'), null);
+  });
+
+  test('preflight allows POST from the dashboard origin', async () => {
+    const response = await fetch(`${environment.workers[0].url}/socket.io/?EIO=4&transport=polling`, {
+      method: 'OPTIONS',
+      headers: { origin: DASHBOARD_ORIGIN, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+    });
+
+    assert.ok(response.status < 300, `status ${response.status}`);
+    assert.equal(response.headers.get('access-control-allow-origin'), DASHBOARD_ORIGIN);
+    assert.match(response.headers.get('access-control-allow-methods') ?? '', /POST/);
+  });
 });
 
 describe('roles', () => {

@@ -157,6 +157,9 @@ async fn consume(connection: &lapin::Connection, pool: &PgPool, settings: &Arc<B
     // Let the replies in hand finish (each is bounded by the AI timeout), so
     // they are acknowledged rather than redelivered and asked again.
     while in_flight.join_next().await.is_some() {}
+    if result.is_ok() {
+        let _ = channel.close(200, "stopping").await;
+    }
     result
 }
 

@@ -125,7 +125,10 @@ async fn relay(
                     .await
                     .context("Failed to publish a transient chat event")?;
             }
-            () = stop.cancelled() => return Ok(()),
+            () = stop.cancelled() => {
+                let _ = channel.close(200, "stopping").await;
+                return Ok(());
+            }
         }
     }
 }
