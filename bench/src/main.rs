@@ -70,9 +70,18 @@ enum Command {
 async fn main() -> anyhow::Result<()> {
     dms_worker::telemetry::init(false);
     match Cli::parse().command {
-        Command::Ingest { per_message, readings, devices, batch_size } => ingest(per_message, readings, devices, batch_size).await,
+        Command::Ingest {
+            per_message,
+            readings,
+            devices,
+            batch_size,
+        } => ingest(per_message, readings, devices, batch_size).await,
         Command::BrokerCeiling { messages } => broker_ceiling(messages).await,
-        Command::InsertCeiling { readings, devices, batch_size } => insert_ceiling(readings, devices, batch_size).await,
+        Command::InsertCeiling {
+            readings,
+            devices,
+            batch_size,
+        } => insert_ceiling(readings, devices, batch_size).await,
         Command::AlertLatency { alerts } => alert_latency(alerts).await,
     }
 }
@@ -82,11 +91,17 @@ async fn main() -> anyhow::Result<()> {
 fn reading(devices: &[uuid::Uuid], index: usize) -> serde_json::Value {
     let device = devices[index % devices.len()];
     let minute = (index / devices.len()) as i64;
-    let at = chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap() + chrono::Duration::minutes(minute + 1);
+    let at = chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap()
+        + chrono::Duration::minutes(minute + 1);
     serde_json::json!({"device_id": device, "measured_at": at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true), "kwh": 0.001})
 }
 
-async fn ingest(per_message: usize, total: usize, device_count: usize, batch_size: usize) -> anyhow::Result<()> {
+async fn ingest(
+    per_message: usize,
+    total: usize,
+    device_count: usize,
+    batch_size: usize,
+) -> anyhow::Result<()> {
     let database = BenchDatabase::create().await?;
     let devices = database.devices(device_count, "1000").await?;
     let prefix = BenchPrefix::new();
@@ -102,14 +117,25 @@ async fn ingest(per_message: usize, total: usize, device_count: usize, batch_siz
             if per_message == 1 {
                 reading(&devices, chunk[0]).to_string().into_bytes()
             } else {
-                serde_json::Value::Array(chunk.iter().map(|index| reading(&devices, *index)).collect()).to_string().into_bytes()
+                serde_json::Value::Array(
+                    chunk
+                        .iter()
+                        .map(|index| reading(&devices, *index))
+                        .collect(),
+                )
+                .to_string()
+                .into_bytes()
             }
         })
         .collect();
     let publish_started = Instant::now();
     setup::publish_all(&channel, &topology.readings_exchange(), &bodies).await?;
     let publish_seconds = publish_started.elapsed().as_secs_f64();
-    println!("published {total} readings in {} messages in {publish_seconds:.1} s ({:.0} messages/s)", bodies.len(), bodies.len() as f64 / publish_seconds);
+    println!(
+        "published {total} readings in {} messages in {publish_seconds:.1} s ({:.0} messages/s)",
+        bodies.len(),
+        bodies.len() as f64 / publish_seconds
+    );
 
     let mut options = setup::run_options(&database.url, &prefix.0, &[Role::Ingest]);
     options.ingest.ingest_batch_size = batch_size;
@@ -119,18 +145,28 @@ async fn ingest(per_message: usize, total: usize, device_count: usize, batch_siz
     let started = Instant::now();
     let worker = tokio::spawn(dms_worker::run::serve(options, listener, stop.clone()));
     loop {
-        let ingested = setup::counter(&metrics_url, "dms_readings_ingested_total").await.unwrap_or(0.0) as usize;
+        let ingested = setup::counter(&metrics_url, "dms_readings_ingested_total")
+            .await
+            .unwrap_or(0.0) as usize;
         if ingested >= total {
             break;
         }
-        anyhow::ensure!(started.elapsed() < Duration::from_secs(1800), "only {ingested} of {total} readings after 30 minutes");
+        anyhow::ensure!(
+            started.elapsed() < Duration::from_secs(1800),
+            "only {ingested} of {total} readings after 30 minutes"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let seconds = started.elapsed().as_secs_f64();
     stop.cancel();
     worker.await??;
-    let stored: i64 = sqlx::query_scalar("select sum(readings)::int8 from consumption_quarter").fetch_one(&database.pool).await?;
-    anyhow::ensure!(stored as usize == total, "{stored} readings counted, expected {total}");
+    let stored: i64 = sqlx::query_scalar("select sum(readings)::int8 from consumption_quarter")
+        .fetch_one(&database.pool)
+        .await?;
+    anyhow::ensure!(
+        stored as usize == total,
+        "{stored} readings counted, expected {total}"
+    );
     println!(
         "ingest, {per_message} reading(s) per message, batches of {batch_size}: {total} readings committed in {seconds:.1} s = {:.0} readings/s ({:.0} messages/s)",
         total as f64 / seconds,
@@ -153,14 +189,21 @@ async fn broker_ceiling(messages: usize) -> anyhow::Result<()> {
     let consume_started = Instant::now();
     channel.basic_qos(4000, Default::default()).await?;
     let mut consumer = channel
-        .basic_consume(&topology.ingest_queue(), "ceiling", BasicConsumeOptions::default(), FieldTable::default())
+        .basic_consume(
+            &topology.ingest_queue(),
+            "ceiling",
+            BasicConsumeOptions::default(),
+            FieldTable::default(),
+        )
         .await?;
     let mut received = 0usize;
     while received < messages {
         let delivery = consumer.next().await.context("the consumer ended")??;
         received += 1;
         if received.is_multiple_of(1000) || received == messages {
-            channel.basic_ack(delivery.delivery_tag, BasicAckOptions { multiple: true }).await?;
+            channel
+                .basic_ack(delivery.delivery_tag, BasicAckOptions { multiple: true })
+                .await?;
         }
     }
     let consume_seconds = consume_started.elapsed().as_secs_f64();
@@ -175,13 +218,21 @@ async fn broker_ceiling(messages: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn insert_ceiling(total: usize, device_count: usize, batch_size: usize) -> anyhow::Result<()> {
+async fn insert_ceiling(
+    total: usize,
+    device_count: usize,
+    batch_size: usize,
+) -> anyhow::Result<()> {
     let database = BenchDatabase::create().await?;
     let devices = database.devices(device_count, "1000").await?;
     let rows: Vec<(String, String, String)> = (0..total)
         .map(|index| {
             let value = reading(&devices, index);
-            (value["device_id"].as_str().unwrap().to_owned(), value["measured_at"].as_str().unwrap().to_owned(), "0.001".to_owned())
+            (
+                value["device_id"].as_str().unwrap().to_owned(),
+                value["measured_at"].as_str().unwrap().to_owned(),
+                "0.001".to_owned(),
+            )
         })
         .collect();
     let started = Instant::now();
@@ -201,7 +252,10 @@ async fn insert_ceiling(total: usize, device_count: usize, batch_size: usize) ->
         .await?;
     }
     let seconds = started.elapsed().as_secs_f64();
-    println!("insert ceiling: {total} rows in batches of {batch_size} in {seconds:.1} s = {:.0} rows/s", total as f64 / seconds);
+    println!(
+        "insert ceiling: {total} rows in batches of {batch_size} in {seconds:.1} s = {:.0} rows/s",
+        total as f64 / seconds
+    );
     database.drop().await
 }
 
@@ -213,7 +267,11 @@ async fn alert_latency(alerts: usize) -> anyhow::Result<()> {
     let topology = amqp::Topology::new(&prefix.0);
     let stop = CancellationToken::new();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let worker = tokio::spawn(dms_worker::run::serve(setup::run_options(&database.url, &prefix.0, &[Role::Ingest]), listener, stop.clone()));
+    let worker = tokio::spawn(dms_worker::run::serve(
+        setup::run_options(&database.url, &prefix.0, &[Role::Ingest]),
+        listener,
+        stop.clone(),
+    ));
     tokio::time::sleep(Duration::from_secs(2)).await;
 
     // One crossing reading per device, 20 a second, each timed at publish.
@@ -221,9 +279,18 @@ async fn alert_latency(alerts: usize) -> anyhow::Result<()> {
         let body = serde_json::json!({"device_id": device, "measured_at": "2026-01-01T10:30:00Z", "kwh": 1.5}).to_string();
         let mut headers = FieldTable::default();
         let published_at = chrono::Utc::now();
-        headers.insert("x-dms-published-at".into(), AMQPValue::LongLongInt(published_at.timestamp_millis()));
+        headers.insert(
+            "x-dms-published-at".into(),
+            AMQPValue::LongLongInt(published_at.timestamp_millis()),
+        );
         channel
-            .basic_publish(&topology.readings_exchange(), amqp::READING_KEY, BasicPublishOptions::default(), body.as_bytes(), amqp::json_properties().with_headers(headers))
+            .basic_publish(
+                &topology.readings_exchange(),
+                amqp::READING_KEY,
+                BasicPublishOptions::default(),
+                body.as_bytes(),
+                amqp::json_properties().with_headers(headers),
+            )
             .await?
             .await?;
         sqlx::query("insert into bench_publish (device_id, published_at) values ($1, $2)")
@@ -235,11 +302,16 @@ async fn alert_latency(alerts: usize) -> anyhow::Result<()> {
     }
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let raised: i64 = sqlx::query_scalar("select count(*) from alert").fetch_one(&database.pool).await?;
+        let raised: i64 = sqlx::query_scalar("select count(*) from alert")
+            .fetch_one(&database.pool)
+            .await?;
         if raised as usize >= alerts {
             break;
         }
-        anyhow::ensure!(Instant::now() < deadline, "only {raised} of {alerts} alerts raised");
+        anyhow::ensure!(
+            Instant::now() < deadline,
+            "only {raised} of {alerts} alerts raised"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let (p50, p99, max): (f64, f64, f64) = sqlx::query_as(

@@ -7,7 +7,9 @@ use secrecy::SecretString;
 use sqlx::PgPool;
 
 use dms_worker::amqp::{self, Topology};
-use dms_worker::configuration::{AiOptions, BrokerOptions, DatabaseOptions, IngestOptions, Role, RunOptions, SimulatorOptions};
+use dms_worker::configuration::{
+    AiOptions, BrokerOptions, DatabaseOptions, IngestOptions, Role, RunOptions, SimulatorOptions,
+};
 
 /// Messages published before waiting for their confirms.
 const PUBLISH_WINDOW: usize = 5000;
@@ -17,7 +19,8 @@ pub fn server_url() -> String {
 }
 
 pub fn amqp_url() -> String {
-    std::env::var("DMS_BENCH_AMQP").unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
+    std::env::var("DMS_BENCH_AMQP")
+        .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
 }
 
 /// A migrated database of its own.
@@ -30,8 +33,12 @@ pub struct BenchDatabase {
 impl BenchDatabase {
     pub async fn create() -> anyhow::Result<BenchDatabase> {
         let name = format!("dms_bench_{}", uuid::Uuid::new_v4().simple());
-        let admin = PgPool::connect(&format!("{}/postgres?sslmode=disable", server_url())).await.context("connect to PostgreSQL")?;
-        sqlx::query(&format!("create database {name}")).execute(&admin).await?;
+        let admin = PgPool::connect(&format!("{}/postgres?sslmode=disable", server_url()))
+            .await
+            .context("connect to PostgreSQL")?;
+        sqlx::query(&format!("create database {name}"))
+            .execute(&admin)
+            .await?;
         admin.close().await;
         let url = format!("{}/{name}?sslmode=disable", server_url());
         let pool = PgPool::connect(&url).await?;
@@ -55,7 +62,9 @@ impl BenchDatabase {
     pub async fn drop(self) -> anyhow::Result<()> {
         self.pool.close().await;
         let admin = PgPool::connect(&format!("{}/postgres?sslmode=disable", server_url())).await?;
-        sqlx::query(&format!("drop database {} with (force)", self.name)).execute(&admin).await?;
+        sqlx::query(&format!("drop database {} with (force)", self.name))
+            .execute(&admin)
+            .await?;
         admin.close().await;
         Ok(())
     }
@@ -70,18 +79,32 @@ impl BenchPrefix {
     }
 
     pub async fn delete(&self) {
-        let Ok(connection) = amqp::connect(&SecretString::from(amqp_url()), "dms-bench-cleanup").await else {
+        let Ok(connection) =
+            amqp::connect(&SecretString::from(amqp_url()), "dms-bench-cleanup").await
+        else {
             return;
         };
         let Ok(channel) = connection.create_channel().await else {
             return;
         };
         let topology = Topology::new(&self.0);
-        for queue in [topology.ingest_queue(), topology.dead_letter_queue(), topology.bot_queue()] {
-            let _ = channel.queue_delete(&queue, QueueDeleteOptions::default()).await;
+        for queue in [
+            topology.ingest_queue(),
+            topology.dead_letter_queue(),
+            topology.bot_queue(),
+        ] {
+            let _ = channel
+                .queue_delete(&queue, QueueDeleteOptions::default())
+                .await;
         }
-        for exchange in [topology.readings_exchange(), topology.dead_letter_exchange(), topology.events_exchange()] {
-            let _ = channel.exchange_delete(&exchange, ExchangeDeleteOptions::default()).await;
+        for exchange in [
+            topology.readings_exchange(),
+            topology.dead_letter_exchange(),
+            topology.events_exchange(),
+        ] {
+            let _ = channel
+                .exchange_delete(&exchange, ExchangeDeleteOptions::default())
+                .await;
         }
         let _ = connection.close(200, "done").await;
     }
@@ -98,13 +121,23 @@ pub async fn confirm_channel(prefix: &BenchPrefix) -> anyhow::Result<lapin::Chan
 }
 
 /// Publishes persistent messages in windows, waiting for each window's confirms.
-pub async fn publish_all(channel: &lapin::Channel, exchange: &str, bodies: &[Vec<u8>]) -> anyhow::Result<()> {
+pub async fn publish_all(
+    channel: &lapin::Channel,
+    exchange: &str,
+    bodies: &[Vec<u8>],
+) -> anyhow::Result<()> {
     for window in bodies.chunks(PUBLISH_WINDOW) {
         let mut confirms = Vec::with_capacity(window.len());
         for body in window {
             confirms.push(
                 channel
-                    .basic_publish(exchange, amqp::READING_KEY, BasicPublishOptions::default(), body, amqp::json_properties())
+                    .basic_publish(
+                        exchange,
+                        amqp::READING_KEY,
+                        BasicPublishOptions::default(),
+                        body,
+                        amqp::json_properties(),
+                    )
                     .await?,
             );
         }
@@ -126,16 +159,28 @@ pub async fn counter(url: &str, name: &str) -> Option<f64> {
 
 pub fn run_options(database_url: &str, prefix: &str, roles: &[Role]) -> RunOptions {
     RunOptions {
-        database: DatabaseOptions { database_url: SecretString::from(database_url.to_owned()) },
-        broker: BrokerOptions { amqp_url: SecretString::from(amqp_url()), amqp_prefix: prefix.to_owned() },
+        database: DatabaseOptions {
+            database_url: SecretString::from(database_url.to_owned()),
+        },
+        broker: BrokerOptions {
+            amqp_url: SecretString::from(amqp_url()),
+            amqp_prefix: prefix.to_owned(),
+        },
         roles: roles.to_vec(),
         listen_addr: "127.0.0.1:0".into(),
         jwt_verifying_keys: String::new(),
         jwt_issuer: "dms".into(),
         jwt_audience: "dms-api".into(),
         cors_origins: Vec::new(),
-        ingest: IngestOptions { ingest_batch_size: 5000, ingest_batch_wait_ms: 25 },
-        simulator: SimulatorOptions { simulator_interval_seconds: 600, simulator_backfill_days: 0, simulator_spike_probability: 0.0 },
+        ingest: IngestOptions {
+            ingest_batch_size: 5000,
+            ingest_batch_wait_ms: 25,
+        },
+        simulator: SimulatorOptions {
+            simulator_interval_seconds: 600,
+            simulator_backfill_days: 0,
+            simulator_spike_probability: 0.0,
+        },
         ai: AiOptions {
             ai_base_url: "http://127.0.0.1:9".into(),
             ai_model: "bench".into(),

@@ -67,7 +67,10 @@ impl App {
     /// # Errors
     /// When the manifest names a component devhost does not know, a required
     /// variable is missing, or `database_url` is not a valid URL.
-    pub fn new(manifest: &Manifest, lookup: impl Fn(&str) -> Option<String>) -> anyhow::Result<App> {
+    pub fn new(
+        manifest: &Manifest,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> anyhow::Result<App> {
         let app_variables = manifest.resolve_variables(lookup)?;
         let mut components = Vec::new();
         let mut index_of = HashMap::new();
@@ -117,7 +120,9 @@ impl App {
     /// As [`App::new`], and when the manifest cannot be read.
     pub fn from_environment(manifest_path: &Path) -> anyhow::Result<App> {
         let manifest = Manifest::load(manifest_path)?;
-        App::new(&manifest, |name| std::env::var(name.to_ascii_uppercase()).ok())
+        App::new(&manifest, |name| {
+            std::env::var(name.to_ascii_uppercase()).ok()
+        })
     }
 }
 
@@ -138,7 +143,9 @@ pub async fn serve(listener: TcpListener, app: App) -> anyhow::Result<()> {
         .fallback(handle)
         .with_state(Arc::new(app))
         .into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, service).await.context("devhost server failed")
+    axum::serve(listener, service)
+        .await
+        .context("devhost server failed")
 }
 
 async fn handle(
@@ -156,7 +163,12 @@ async fn handle(
     let body = match axum::body::to_bytes(body, MAX_REQUEST_BYTES).await {
         Ok(bytes) => bytes,
         Err(_) => {
-            return to_axum(ApiError::PayloadTooLarge { limit: MAX_REQUEST_BYTES }.into_response())
+            return to_axum(
+                ApiError::PayloadTooLarge {
+                    limit: MAX_REQUEST_BYTES,
+                }
+                .into_response(),
+            )
         }
     };
     let mut request = http::Request::from_parts(parts, body);
@@ -174,7 +186,13 @@ async fn handle(
                 request,
                 component.router,
             ),
-            None => serve_native(&worker_app.pool, &component.config, &SystemClock, request, component.router),
+            None => serve_native(
+                &worker_app.pool,
+                &component.config,
+                &SystemClock,
+                request,
+                component.router,
+            ),
         }
     })
     .await;
@@ -182,7 +200,9 @@ async fn handle(
         Ok(response) => response,
         Err(err) => {
             tracing::error!(error.message = %err, %method, %path, "component panicked");
-            let mut response = http::Response::new(Bytes::from_static(b"{\"title\":\"Internal Server Error\",\"status\":500}"));
+            let mut response = http::Response::new(Bytes::from_static(
+                b"{\"title\":\"Internal Server Error\",\"status\":500}",
+            ));
             *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
             response
         }
@@ -232,10 +252,18 @@ mod tests {
     /// A path only `route` should serve: each `:name` and the trailing wildcard
     /// replaced by a plain segment.
     fn sample_path(route: &str) -> String {
-        let route = route.strip_suffix("/...").map_or(route.to_owned(), |prefix| format!("{prefix}/sample"));
+        let route = route
+            .strip_suffix("/...")
+            .map_or(route.to_owned(), |prefix| format!("{prefix}/sample"));
         route
             .split('/')
-            .map(|segment| if segment.starts_with(':') { "sample" } else { segment })
+            .map(|segment| {
+                if segment.starts_with(':') {
+                    "sample"
+                } else {
+                    segment
+                }
+            })
             .collect::<Vec<_>>()
             .join("/")
     }
@@ -248,7 +276,9 @@ mod tests {
         let manifest = Manifest::load(&path).unwrap();
         let mut routes = routefinder::Router::new();
         for (index, (route, _)) in manifest.routes.iter().enumerate() {
-            routes.add(spin_route_to_routefinder(route).as_str(), index).unwrap();
+            routes
+                .add(spin_route_to_routefinder(route).as_str(), index)
+                .unwrap();
         }
 
         for (index, (route, component)) in manifest.routes.iter().enumerate() {

@@ -117,10 +117,22 @@ impl Manifest {
                             source: pattern,
                             destination: "/".into(),
                         },
-                        RawFiles::Mount { source, destination } => FileMount { source, destination },
+                        RawFiles::Mount {
+                            source,
+                            destination,
+                        } => FileMount {
+                            source,
+                            destination,
+                        },
                     })
                     .collect();
-                (name, Component { variables: component.variables, files })
+                (
+                    name,
+                    Component {
+                        variables: component.variables,
+                        files,
+                    },
+                )
             })
             .collect();
         let routes: Vec<(String, String)> = raw
@@ -226,7 +238,10 @@ mod tests {
     #[test]
     fn template_fills_names() {
         let app = HashMap::from([("database_host".to_owned(), "127.0.0.1:5432".to_owned())]);
-        assert_eq!(fill_template("postgres://{{ database_host }}", &app), "postgres://127.0.0.1:5432");
+        assert_eq!(
+            fill_template("postgres://{{ database_host }}", &app),
+            "postgres://127.0.0.1:5432"
+        );
         assert_eq!(fill_template("{{database_host}}", &app), "127.0.0.1:5432");
         assert_eq!(fill_template("plain", &app), "plain");
     }
@@ -235,7 +250,10 @@ mod tests {
     fn project_manifest_parses_and_routes_known_components() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../spin.toml");
         let manifest = Manifest::load(&path).unwrap();
-        assert!(manifest.routes.iter().any(|(route, _)| route == "/api/auth/..."));
+        assert!(manifest
+            .routes
+            .iter()
+            .any(|(route, _)| route == "/api/auth/..."));
         assert!(manifest.variables.contains_key("database_url"));
         let web = &manifest.components["web"];
         assert_eq!(web.files.len(), 1);

@@ -70,16 +70,32 @@ mod tests {
         let mounts = Mounts::new(
             &root,
             &[
-                FileMount { source: "dist".into(), destination: "/".into() },
-                FileMount { source: "swagger".into(), destination: "/docs".into() },
+                FileMount {
+                    source: "dist".into(),
+                    destination: "/".into(),
+                },
+                FileMount {
+                    source: "swagger".into(),
+                    destination: "/docs".into(),
+                },
             ],
         );
 
-        assert_eq!(mounts.read("index.html").unwrap().as_deref(), Some(&b"dashboard"[..]));
-        assert_eq!(mounts.read("docs/index.html").unwrap().as_deref(), Some(&b"swagger"[..]));
+        assert_eq!(
+            mounts.read("index.html").unwrap().as_deref(),
+            Some(&b"dashboard"[..])
+        );
+        assert_eq!(
+            mounts.read("docs/index.html").unwrap().as_deref(),
+            Some(&b"swagger"[..])
+        );
         assert_eq!(mounts.read("docs/../index.html").unwrap(), None);
         assert_eq!(mounts.read("missing").unwrap(), None);
-        assert_eq!(mounts.read("docs/other.html").unwrap(), None, "the root mount is not searched");
+        assert_eq!(
+            mounts.read("docs/other.html").unwrap(),
+            None,
+            "the root mount is not searched"
+        );
 
         std::fs::remove_dir_all(&root).unwrap();
     }

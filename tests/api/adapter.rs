@@ -30,8 +30,11 @@ fn timestamptz_column_fails_as_under_spin() {
 #[test]
 fn timestamptz_at_utc_and_text_work() {
     let rows = with_connection(|db| {
-        db.query("select now() at time zone 'UTC' as naive, now()::text as text", &[])
-            .unwrap()
+        db.query(
+            "select now() at time zone 'UTC' as naive, now()::text as text",
+            &[],
+        )
+        .unwrap()
     });
 
     let row = rows.first().unwrap();
@@ -49,14 +52,20 @@ fn string_bound_to_uuid_fails() {
         .map(|_| ())
     });
 
-    assert!(matches!(result, Err(DbError::BadParameter(_))), "{result:?}");
+    assert!(
+        matches!(result, Err(DbError::BadParameter(_))),
+        "{result:?}"
+    );
 }
 
 #[test]
 fn uuid_bound_to_uuid_works() {
     let rows = with_connection(|db| {
-        db.query("select count(*) as n from app_user where user_id = $1", &[Value::Uuid(uuid::Uuid::nil())])
-            .unwrap()
+        db.query(
+            "select count(*) as n from app_user where user_id = $1",
+            &[Value::Uuid(uuid::Uuid::nil())],
+        )
+        .unwrap()
     });
 
     assert_eq!(rows.first().unwrap().i64("n").unwrap(), 0);
@@ -64,16 +73,27 @@ fn uuid_bound_to_uuid_works() {
 
 #[test]
 fn int64_bound_to_int4_fails() {
-    let result = with_connection(|db| db.query("select $1::int4 as n", &[Value::Int64(1)]).map(|_| ()));
+    let result = with_connection(|db| {
+        db.query("select $1::int4 as n", &[Value::Int64(1)])
+            .map(|_| ())
+    });
 
-    assert!(matches!(result, Err(DbError::BadParameter(_))), "{result:?}");
+    assert!(
+        matches!(result, Err(DbError::BadParameter(_))),
+        "{result:?}"
+    );
 }
 
 #[test]
 fn datetime_bound_to_timestamptz_fails_and_text_cast_works() {
-    let at = chrono::NaiveDate::from_ymd_opt(2026, 3, 29).unwrap().and_hms_opt(1, 0, 0).unwrap();
+    let at = chrono::NaiveDate::from_ymd_opt(2026, 3, 29)
+        .unwrap()
+        .and_hms_opt(1, 0, 0)
+        .unwrap();
     let (naive, text) = with_connection(move |db| {
-        let naive = db.query("select $1::timestamptz as at", &[Value::Timestamp(at)]).map(|_| ());
+        let naive = db
+            .query("select $1::timestamptz as at", &[Value::Timestamp(at)])
+            .map(|_| ());
         let text = db
             .query(
                 "select ($1::text::timestamptz) at time zone 'UTC' as at",
@@ -84,13 +104,20 @@ fn datetime_bound_to_timestamptz_fails_and_text_cast_works() {
     });
 
     assert!(matches!(naive, Err(DbError::BadParameter(_))), "{naive:?}");
-    assert_eq!(text.first().unwrap().instant("at").unwrap().to_rfc3339(), "2026-03-29T01:00:00+00:00");
+    assert_eq!(
+        text.first().unwrap().instant("at").unwrap().to_rfc3339(),
+        "2026-03-29T01:00:00+00:00"
+    );
 }
 
 #[test]
 fn citext_is_unsupported_and_text_cast_works() {
     let rows = with_connection(|db| {
-        db.query("select 'Ana'::citext as raw, 'Ana'::citext::text as text", &[]).unwrap()
+        db.query(
+            "select 'Ana'::citext as raw, 'Ana'::citext::text as text",
+            &[],
+        )
+        .unwrap()
     });
 
     let row = rows.first().unwrap();
@@ -103,7 +130,10 @@ fn numeric_round_trips_as_decimal_string() {
     let rows = with_connection(|db| {
         db.query(
             "select $1::numeric as exact, $2::numeric(12, 6) as rounded",
-            &[Value::Decimal("0.1234565".into()), Value::Decimal("0.1234565".into())],
+            &[
+                Value::Decimal("0.1234565".into()),
+                Value::Decimal("0.1234565".into()),
+            ],
         )
         .unwrap()
     });
@@ -119,10 +149,21 @@ fn numeric_round_trips_as_decimal_string() {
 fn unique_violation_names_its_constraint() {
     let result = with_connection(|db| {
         let insert = "insert into app_user (username, email, password_hash, role) values ($1, $2, 'x', 'client')";
-        db.execute(insert, &[Value::from("ana"), Value::from("ana@example.com")]).unwrap();
-        db.execute(insert, &[Value::from("ANA"), Value::from("other@example.com")])
+        db.execute(
+            insert,
+            &[Value::from("ana"), Value::from("ana@example.com")],
+        )
+        .unwrap();
+        db.execute(
+            insert,
+            &[Value::from("ANA"), Value::from("other@example.com")],
+        )
     });
 
     let err = result.unwrap_err();
-    assert_eq!(err.unique_violation(), Some("app_user_username_key"), "{err:?}");
+    assert_eq!(
+        err.unique_violation(),
+        Some("app_user_username_key"),
+        "{err:?}"
+    );
 }

@@ -23,8 +23,14 @@ async fn register_returns_client_token_and_location() {
     assert_eq!(body["expires_in"], 3600);
     assert_eq!(body["user"]["role"], "client");
     assert_eq!(body["user"]["timezone"], "Europe/Bucharest");
-    assert!(body["user"].get("password_hash").is_none(), "no hash in the user: {body}");
-    assert_eq!(location, format!("/api/users/{}", body["user"]["id"].as_str().unwrap()));
+    assert!(
+        body["user"].get("password_hash").is_none(),
+        "no hash in the user: {body}"
+    );
+    assert_eq!(
+        location,
+        format!("/api/users/{}", body["user"]["id"].as_str().unwrap())
+    );
 }
 
 #[tokio::test]
@@ -52,7 +58,9 @@ async fn login_by_username_or_email_and_me() {
 
     let by_name = app.login("ANA", &ana.password).await;
     let by_email = app.login("Ana@Example.com", &ana.password).await;
-    let (status, me) = app.call("GET", "/api/auth/me", Some(&by_email.token), None).await;
+    let (status, me) = app
+        .call("GET", "/api/auth/me", Some(&by_email.token), None)
+        .await;
 
     assert_eq!(by_name.id, ana.id);
     assert_eq!(by_email.id, ana.id);
@@ -67,10 +75,20 @@ async fn unknown_user_and_wrong_password_get_same_answer() {
     app.register_client("ana").await;
 
     let unknown = app
-        .call("POST", "/api/auth/login", None, Some(json!({"login": "nobody", "password": "whatever-1"})))
+        .call(
+            "POST",
+            "/api/auth/login",
+            None,
+            Some(json!({"login": "nobody", "password": "whatever-1"})),
+        )
         .await;
     let wrong = app
-        .call("POST", "/api/auth/login", None, Some(json!({"login": "ana", "password": "whatever-1"})))
+        .call(
+            "POST",
+            "/api/auth/login",
+            None,
+            Some(json!({"login": "ana", "password": "whatever-1"})),
+        )
         .await;
 
     assert_eq!(unknown.0, 401);
@@ -84,13 +102,17 @@ async fn fifth_failure_throttles_and_success_resets() {
     let wrong = json!({"login": "ana", "password": "not-the-password"});
 
     for attempt in 1..=4 {
-        let (status, _) = app.call("POST", "/api/auth/login", None, Some(wrong.clone())).await;
+        let (status, _) = app
+            .call("POST", "/api/auth/login", None, Some(wrong.clone()))
+            .await;
         assert_eq!(status, 401, "attempt {attempt}");
     }
     // A success before the fifth failure resets the count.
     app.login("ana", &ana.password).await;
     for attempt in 1..=5 {
-        let (status, _) = app.call("POST", "/api/auth/login", None, Some(wrong.clone())).await;
+        let (status, _) = app
+            .call("POST", "/api/auth/login", None, Some(wrong.clone()))
+            .await;
         assert_eq!(status, 401, "attempt {attempt} after reset");
     }
 
@@ -103,11 +125,23 @@ async fn fifth_failure_throttles_and_success_resets() {
         .unwrap();
 
     assert_eq!(response.status(), 429, "even the right password waits");
-    let retry_after: i64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
-    assert!((1..=900).contains(&retry_after), "Retry-After {retry_after}");
+    let retry_after: i64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        (1..=900).contains(&retry_after),
+        "Retry-After {retry_after}"
+    );
     // Another login name from the same address is not affected.
     let (status, _) = app
-        .call("POST", "/api/auth/login", None, Some(json!({"login": "bob", "password": "whatever-1"})))
+        .call(
+            "POST",
+            "/api/auth/login",
+            None,
+            Some(json!({"login": "bob", "password": "whatever-1"})),
+        )
         .await;
     assert_eq!(status, 401);
 }
@@ -149,7 +183,10 @@ async fn throttle_is_per_client_address() {
         .status();
 
     assert_eq!(from_attacker, 429);
-    assert_eq!(from_owner, 200, "nobody can lock another person out from elsewhere");
+    assert_eq!(
+        from_owner, 200,
+        "nobody can lock another person out from elsewhere"
+    );
 }
 
 async fn spawn_devhost_forwarded() -> dms_tests::TestApp {
@@ -179,7 +216,9 @@ async fn password_change_revokes_older_tokens() {
             Some(json!({"current_password": ana.password, "new_password": "new-password-2"})),
         )
         .await;
-    let (old_status, _) = app.call("GET", "/api/auth/me", Some(&ana.token), None).await;
+    let (old_status, _) = app
+        .call("GET", "/api/auth/me", Some(&ana.token), None)
+        .await;
     let new_token = body["access_token"].as_str().unwrap();
     let (new_status, _) = app.call("GET", "/api/auth/me", Some(new_token), None).await;
 
@@ -205,7 +244,12 @@ async fn verify_sets_user_headers() {
         .send()
         .await
         .unwrap();
-    let anonymous = app.client.get(app.url("/api/auth/verify")).send().await.unwrap();
+    let anonymous = app
+        .client
+        .get(app.url("/api/auth/verify"))
+        .send()
+        .await
+        .unwrap();
 
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["x-user-id"], ana.id.as_str());
@@ -253,17 +297,41 @@ async fn demotion_and_deletion_apply_at_once() {
     let ana = app.register_client("ana").await;
 
     let (demote, _) = app
-        .call("PATCH", &format!("/api/users/{}", second.id), Some(&root.token), Some(json!({"role": "client"})))
+        .call(
+            "PATCH",
+            &format!("/api/users/{}", second.id),
+            Some(&root.token),
+            Some(json!({"role": "client"})),
+        )
         .await;
-    let (after_demotion, _) = app.call("GET", "/api/users", Some(&second.token), None).await;
-    let (delete, _) = app.call("DELETE", &format!("/api/users/{}", ana.id), Some(&root.token), None).await;
-    let (after_deletion, _) = app.call("GET", "/api/auth/me", Some(&ana.token), None).await;
+    let (after_demotion, _) = app
+        .call("GET", "/api/users", Some(&second.token), None)
+        .await;
+    let (delete, _) = app
+        .call(
+            "DELETE",
+            &format!("/api/users/{}", ana.id),
+            Some(&root.token),
+            None,
+        )
+        .await;
+    let (after_deletion, _) = app
+        .call("GET", "/api/auth/me", Some(&ana.token), None)
+        .await;
     let (login_after_deletion, _) = app
-        .call("POST", "/api/auth/login", None, Some(json!({"login": "ana", "password": ana.password})))
+        .call(
+            "POST",
+            "/api/auth/login",
+            None,
+            Some(json!({"login": "ana", "password": ana.password})),
+        )
         .await;
 
     assert_eq!(demote, 200);
-    assert_eq!(after_demotion, 403, "the old admin token no longer grants admin");
+    assert_eq!(
+        after_demotion, 403,
+        "the old admin token no longer grants admin"
+    );
     assert_eq!(delete, 204);
     assert_eq!(after_deletion, 401);
     assert_eq!(login_after_deletion, 401);
@@ -274,7 +342,13 @@ async fn deleted_username_can_register_again() {
     let app = spawn_devhost().await;
     let root = app.create_admin("root").await;
     let ana = app.register_client("ana").await;
-    app.call("DELETE", &format!("/api/users/{}", ana.id), Some(&root.token), None).await;
+    app.call(
+        "DELETE",
+        &format!("/api/users/{}", ana.id),
+        Some(&root.token),
+        None,
+    )
+    .await;
 
     let again = app.register_client("ana").await;
 

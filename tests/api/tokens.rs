@@ -9,7 +9,9 @@ use dms_tests::spawn::{AUDIENCE, ISSUER};
 use dms_tests::{spawn_devhost, TestKeys};
 
 fn claims(sub: &str, iss: &str, aud: &str) -> Claims<Value> {
-    let mut claims = Claims::new(json!({"sub": sub, "role": "client", "username": "ana", "iss": iss, "aud": aud}));
+    let mut claims = Claims::new(
+        json!({"sub": sub, "role": "client", "username": "ana", "iss": iss, "aud": aud}),
+    );
     claims.issued_at = Some(Utc::now());
     claims.expiration = Some(Utc::now() + Duration::hours(1));
     claims
@@ -33,10 +35,18 @@ async fn every_forged_or_stale_token_is_rejected() {
     let payload = json!({"sub": ana.id, "role": "admin", "username": "ana", "iss": ISSUER, "aud": AUDIENCE,
                          "iat": Utc::now().timestamp(), "exp": (Utc::now() + Duration::hours(1)).timestamp()});
 
-    let alg_none = format!("{}.{}.", encode(&json!({"alg": "none", "typ": "JWT", "kid": "test-1"})), encode(&payload));
+    let alg_none = format!(
+        "{}.{}.",
+        encode(&json!({"alg": "none", "typ": "JWT", "kid": "test-1"})),
+        encode(&payload)
+    );
     let public_key = keys.signing.verifying_key().to_bytes();
     let hs256 = Hs256
-        .token(&Header::empty().with_key_id("test-1"), &Claims::new(payload.clone()), &Hs256Key::new(public_key))
+        .token(
+            &Header::empty().with_key_id("test-1"),
+            &Claims::new(payload.clone()),
+            &Hs256Key::new(public_key),
+        )
         .unwrap();
     let hs256_jwk_text = Hs256
         .token(
@@ -56,7 +66,13 @@ async fn every_forged_or_stale_token_is_rejected() {
     let stranger = TestKeys::generate("test-1");
     let mut no_kid_header = Header::empty();
     no_kid_header.key_id = None;
-    let no_kid = Ed25519.token(&no_kid_header, &claims(&ana.id, ISSUER, AUDIENCE), &keys.signing).unwrap();
+    let no_kid = Ed25519
+        .token(
+            &no_kid_header,
+            &claims(&ana.id, ISSUER, AUDIENCE),
+            &keys.signing,
+        )
+        .unwrap();
 
     let cases: Vec<(&str, String)> = vec![
         ("alg none", alg_none),
@@ -64,10 +80,19 @@ async fn every_forged_or_stale_token_is_rejected() {
         ("HS256 keyed with the public key text", hs256_jwk_text),
         ("expired", sign(keys, &expired_claims)),
         ("not yet valid", sign(keys, &future_claims)),
-        ("wrong issuer", sign(keys, &claims(&ana.id, "someone-else", AUDIENCE))),
-        ("wrong audience", sign(keys, &claims(&ana.id, ISSUER, "another-api"))),
+        (
+            "wrong issuer",
+            sign(keys, &claims(&ana.id, "someone-else", AUDIENCE)),
+        ),
+        (
+            "wrong audience",
+            sign(keys, &claims(&ana.id, ISSUER, "another-api")),
+        ),
         ("tampered payload", tampered),
-        ("signed by another key", sign(&stranger, &claims(&ana.id, ISSUER, AUDIENCE))),
+        (
+            "signed by another key",
+            sign(&stranger, &claims(&ana.id, ISSUER, AUDIENCE)),
+        ),
         ("no key id", no_kid),
         ("garbage", "garbage".into()),
         ("garbage with dots", "abc.def.ghi".into()),
@@ -97,7 +122,11 @@ async fn authorization_header_must_be_bearer() {
     let app = spawn_devhost().await;
     let ana = app.register_client("ana").await;
 
-    for header in [format!("Basic {}", ana.token), ana.token.clone(), "Bearer ".into()] {
+    for header in [
+        format!("Basic {}", ana.token),
+        ana.token.clone(),
+        "Bearer ".into(),
+    ] {
         let status = app
             .client
             .get(app.url("/api/auth/me"))

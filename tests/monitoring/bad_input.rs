@@ -23,7 +23,10 @@ async fn bad_query_parameters_name_the_field() {
         (format!("{day}?tz=Mars/Olympus"), "tz"),
         (format!("{day}?tz=europe/bucharest"), "tz"),
         (format!("{day}?tz=%2B02:00"), "tz"),
-        (format!("{days}?from=2026-03-01&to=2026-03-02&tz=Nowhere"), "tz"),
+        (
+            format!("{days}?from=2026-03-01&to=2026-03-02&tz=Nowhere"),
+            "tz",
+        ),
         (format!("{days}?from=March&to=2026-03-02"), "from"),
         ("/api/consumption?date=tomorrow".to_owned(), "date"),
         ("/api/consumption?tz=GMT+2".to_owned(), "tz"),
@@ -44,7 +47,10 @@ async fn bad_query_parameters_name_the_field() {
         // Assert
         assert_eq!(status, 400, "{path}: {body}");
         assert_eq!(body["errors"][0]["field"], field, "{path}: {body}");
-        assert!(body["detail"].as_str().unwrap_or_default().contains(field), "{path}: the detail names {field}");
+        assert!(
+            body["detail"].as_str().unwrap_or_default().contains(field),
+            "{path}: the detail names {field}"
+        );
     }
 }
 
@@ -70,7 +76,10 @@ async fn anonymous_callers_get_401() {
     let id = uuid::Uuid::new_v4();
     let cases = [
         ("GET", format!("/api/devices/{id}/consumption")),
-        ("GET", format!("/api/devices/{id}/consumption/days?from=2026-06-01&to=2026-06-02")),
+        (
+            "GET",
+            format!("/api/devices/{id}/consumption/days?from=2026-06-01&to=2026-06-02"),
+        ),
         ("GET", "/api/consumption".to_owned()),
         ("GET", "/api/alerts".to_owned()),
         ("POST", format!("/api/alerts/{id}/ack")),
@@ -78,10 +87,14 @@ async fn anonymous_callers_get_401() {
     ];
 
     for (method, path) in cases {
-        let (status, body) = app.call(method, &path, None, Some(Value::Array(Vec::new()))).await;
+        let (status, body) = app
+            .call(method, &path, None, Some(Value::Array(Vec::new())))
+            .await;
         assert_eq!(status, 401, "{method} {path}: {body}");
     }
-    let (status, body) = app.call("GET", "/api/alerts", Some("not-a-token"), None).await;
+    let (status, body) = app
+        .call("GET", "/api/alerts", Some("not-a-token"), None)
+        .await;
     assert_eq!(status, 401, "invalid token: {body}");
 }
 
@@ -91,7 +104,11 @@ async fn wrong_methods_get_405_with_allow() {
     let id = uuid::Uuid::new_v4();
     let cases = [
         ("POST", format!("/api/devices/{id}/consumption"), "GET"),
-        ("DELETE", format!("/api/devices/{id}/consumption/days"), "GET"),
+        (
+            "DELETE",
+            format!("/api/devices/{id}/consumption/days"),
+            "GET",
+        ),
         ("PUT", "/api/consumption".to_owned(), "GET"),
         ("POST", "/api/alerts".to_owned(), "GET"),
         ("DELETE", format!("/api/alerts/{id}/ack"), "POST"),
@@ -100,10 +117,19 @@ async fn wrong_methods_get_405_with_allow() {
 
     for (method, path, allow) in cases {
         let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        let response = app.client.request(method.clone(), app.url(&path)).send().await.unwrap();
+        let response = app
+            .client
+            .request(method.clone(), app.url(&path))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status().as_u16(), 405, "{method} {path}");
         assert_eq!(response.headers()["allow"], allow, "{method} {path}");
-        assert_eq!(response.headers()["content-type"], "application/problem+json", "{method} {path}");
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/problem+json",
+            "{method} {path}"
+        );
     }
 }
 
@@ -116,17 +142,65 @@ async fn rejected_reading_requests_write_nothing() {
     let device = id_of(&app.create_device(&admin, "meter", 1.0, Some(&ana.id)).await);
     let valid_reading = reading(&device, "2026-06-15T10:15:00Z", "5");
     let too_many: Vec<String> = (0..10_001)
-        .map(|index| reading(&device, &format!("2026-06-15T10:{:02}:{:02}Z", index / 60 % 60, index % 60), "0.1"))
+        .map(|index| {
+            reading(
+                &device,
+                &format!("2026-06-15T10:{:02}:{:02}Z", index / 60 % 60, index % 60),
+                "0.1",
+            )
+        })
         .collect();
     let oversize = format!("[{}]", " ".repeat(2 * 1024 * 1024));
     let before = written_rows(&app).await;
     let cases = [
-        ("client", Some(ana.token.as_str()), "application/json", array(std::slice::from_ref(&valid_reading)), 403, None),
-        ("too many readings", Some(admin.token.as_str()), "application/json", array(&too_many), 400, Some("body")),
-        ("oversize body", Some(admin.token.as_str()), "application/json", oversize, 413, None),
-        ("malformed JSON", Some(admin.token.as_str()), "application/json", format!("[{valid_reading},"), 400, Some("body")),
-        ("not an object or array", Some(admin.token.as_str()), "application/json", "42".to_owned(), 400, Some("body")),
-        ("plain text", Some(admin.token.as_str()), "text/plain", array(std::slice::from_ref(&valid_reading)), 415, None),
+        (
+            "client",
+            Some(ana.token.as_str()),
+            "application/json",
+            array(std::slice::from_ref(&valid_reading)),
+            403,
+            None,
+        ),
+        (
+            "too many readings",
+            Some(admin.token.as_str()),
+            "application/json",
+            array(&too_many),
+            400,
+            Some("body"),
+        ),
+        (
+            "oversize body",
+            Some(admin.token.as_str()),
+            "application/json",
+            oversize,
+            413,
+            None,
+        ),
+        (
+            "malformed JSON",
+            Some(admin.token.as_str()),
+            "application/json",
+            format!("[{valid_reading},"),
+            400,
+            Some("body"),
+        ),
+        (
+            "not an object or array",
+            Some(admin.token.as_str()),
+            "application/json",
+            "42".to_owned(),
+            400,
+            Some("body"),
+        ),
+        (
+            "plain text",
+            Some(admin.token.as_str()),
+            "text/plain",
+            array(std::slice::from_ref(&valid_reading)),
+            415,
+            None,
+        ),
     ];
 
     for (name, token, content_type, body, status, field) in cases {
@@ -140,6 +214,10 @@ async fn rejected_reading_requests_write_nothing() {
             assert_eq!(problem["errors"][0]["field"], field, "{name}: {problem}");
         }
     }
-    assert_eq!(written_rows(&app).await, before, "readings, totals, alerts and events unchanged");
+    assert_eq!(
+        written_rows(&app).await,
+        before,
+        "readings, totals, alerts and events unchanged"
+    );
     assert_eq!(before, [0, 0, 0, 0, 1], "only the device.created event");
 }

@@ -30,7 +30,12 @@ pub fn array(readings: &[String]) -> String {
 }
 
 /// Posts a raw body to `POST /api/readings`; returns the status and the JSON.
-pub async fn post_raw(app: &TestApp, token: Option<&str>, content_type: &str, body: String) -> (u16, Value) {
+pub async fn post_raw(
+    app: &TestApp,
+    token: Option<&str>,
+    content_type: &str,
+    body: String,
+) -> (u16, Value) {
     let mut request = app
         .client
         .post(app.url("/api/readings"))
@@ -42,12 +47,16 @@ pub async fn post_raw(app: &TestApp, token: Option<&str>, content_type: &str, bo
     let response = request.send().await.expect("devhost answers");
     let status = response.status().as_u16();
     let text = response.text().await.expect("a body");
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
 }
 
 /// Stores readings as `admin` and checks that none was rejected.
 pub async fn store(app: &TestApp, admin: &TestUser, readings: &[String]) -> Value {
-    let (status, report) = post_raw(app, Some(&admin.token), "application/json", array(readings)).await;
+    let (status, report) =
+        post_raw(app, Some(&admin.token), "application/json", array(readings)).await;
     assert_eq!(status, 200, "store readings: {report}");
     assert_eq!(report["rejected"], 0, "no reading rejected: {report}");
     report
@@ -75,7 +84,9 @@ pub fn dec(text: &str) -> Decimal {
 }
 
 pub fn at(text: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(text).expect("an RFC 3339 time").with_timezone(&Utc)
+    DateTime::parse_from_rfc3339(text)
+        .expect("an RFC 3339 time")
+        .with_timezone(&Utc)
 }
 
 pub fn rfc3339(instant: DateTime<Utc>) -> String {
@@ -84,7 +95,12 @@ pub fn rfc3339(instant: DateTime<Utc>) -> String {
 
 /// Sums the stored readings of a device whose energy falls in `[start, end)`:
 /// those measured after `start` up to and including `end`.
-pub async fn stored_sum(app: &TestApp, device_id: &str, start: DateTime<Utc>, end: DateTime<Utc>) -> Decimal {
+pub async fn stored_sum(
+    app: &TestApp,
+    device_id: &str,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Decimal {
     let pool = app.database.pool().await;
     let sum: Option<Decimal> = sqlx::query_scalar(
         "select sum(kwh) from reading where device_id = $1 and measured_at > $2 and measured_at <= $3",
@@ -124,7 +140,11 @@ pub fn series_readings(device_id: &str, series: &[(DateTime<Utc>, String)]) -> V
 
 /// Counts and sums exactly the series' readings whose energy falls in
 /// `[start, end)`.
-pub fn series_total(series: &[(DateTime<Utc>, String)], start: DateTime<Utc>, end: DateTime<Utc>) -> (i64, Decimal) {
+pub fn series_total(
+    series: &[(DateTime<Utc>, String)],
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> (i64, Decimal) {
     let inside: Vec<Decimal> = series
         .iter()
         .filter(|(measured_at, _)| *measured_at > start && *measured_at <= end)

@@ -34,47 +34,108 @@ async fn reassignment_hides_previous_owner_data() {
         ],
     )
     .await;
-    let day_path = |date: chrono::NaiveDate| format!("/api/devices/{device}/consumption?date={date}&tz=UTC");
-    let days_path = format!("/api/devices/{device}/consumption/days?from={before_ana_day}&to={ana_day}&tz=UTC");
+    let day_path =
+        |date: chrono::NaiveDate| format!("/api/devices/{device}/consumption?date={date}&tz=UTC");
+    let days_path =
+        format!("/api/devices/{device}/consumption/days?from={before_ana_day}&to={ana_day}&tz=UTC");
     let ana_own_day = get_ok(&app, &ana, &day_path(ana_day)).await;
     let ana_earlier_day = get_ok(&app, &ana, &day_path(before_ana_day)).await;
     let ana_days = get_ok(&app, &ana, &days_path).await;
 
     // Act: reassign to bob, who then gets a reading of his own.
     let (moved, moved_body) = app
-        .call("PUT", &format!("/api/devices/{device}/owner"), Some(&admin.token), Some(json!({"owner_id": bob.id})))
+        .call(
+            "PUT",
+            &format!("/api/devices/{device}/owner"),
+            Some(&admin.token),
+            Some(json!({"owner_id": bob.id})),
+        )
         .await;
     let bob_reading_at = Utc::now() + Duration::minutes(1);
-    store(&app, &admin, &[reading(&device, &rfc3339(bob_reading_at), "0.125")]).await;
+    store(
+        &app,
+        &admin,
+        &[reading(&device, &rfc3339(bob_reading_at), "0.125")],
+    )
+    .await;
     let bob_date = bob_reading_at.date_naive();
-    let (ana_after, ana_after_body) = app.call("GET", &day_path(ana_day), Some(&ana.token), None).await;
+    let (ana_after, ana_after_body) = app
+        .call("GET", &day_path(ana_day), Some(&ana.token), None)
+        .await;
     let (ana_days_after, _) = app.call("GET", &days_path, Some(&ana.token), None).await;
     let bob_ana_day = get_ok(&app, &bob, &day_path(ana_day)).await;
     let bob_days = get_ok(&app, &bob, &days_path).await;
     let bob_own_day = get_ok(&app, &bob, &day_path(bob_date)).await;
     let admin_ana_day = get_ok(&app, &admin, &day_path(ana_day)).await;
     let admin_earlier_day = get_ok(&app, &admin, &day_path(before_ana_day)).await;
-    let ana_overview = get_ok(&app, &ana, &format!("/api/consumption?date={ana_day}&tz=UTC")).await;
+    let ana_overview = get_ok(
+        &app,
+        &ana,
+        &format!("/api/consumption?date={ana_day}&tz=UTC"),
+    )
+    .await;
     let ana_alerts = get_ok(&app, &ana, "/api/alerts").await;
     let bob_alerts = get_ok(&app, &bob, "/api/alerts").await;
 
     // Assert
-    assert_eq!(decimal(&ana_own_day["total_kwh"]), dec("1.5"), "ana sees her period");
-    assert_eq!(decimal(&ana_earlier_day["total_kwh"]), dec("0"), "ana does not see before her period");
+    assert_eq!(
+        decimal(&ana_own_day["total_kwh"]),
+        dec("1.5"),
+        "ana sees her period"
+    );
+    assert_eq!(
+        decimal(&ana_earlier_day["total_kwh"]),
+        dec("0"),
+        "ana does not see before her period"
+    );
     assert_eq!(decimal(&ana_days["days"][10]["total_kwh"]), dec("1.5"));
     assert_eq!(decimal(&ana_days["days"][0]["total_kwh"]), dec("0"));
     assert_eq!(moved, 200, "{moved_body}");
-    assert_eq!(ana_after, 404, "the device is no longer ana's: {ana_after_body}");
+    assert_eq!(
+        ana_after, 404,
+        "the device is no longer ana's: {ana_after_body}"
+    );
     assert_eq!(ana_days_after, 404);
-    assert_eq!(ana_overview["devices"], json!([]), "ana's overview no longer lists it");
-    assert_eq!(decimal(&bob_ana_day["total_kwh"]), dec("0"), "bob does not see ana's consumption");
+    assert_eq!(
+        ana_overview["devices"],
+        json!([]),
+        "ana's overview no longer lists it"
+    );
+    assert_eq!(
+        decimal(&bob_ana_day["total_kwh"]),
+        dec("0"),
+        "bob does not see ana's consumption"
+    );
     assert_eq!(bob_ana_day["hours"][9]["readings"], 0);
-    let bob_days_total: Vec<Value> = bob_days["days"].as_array().unwrap().iter().map(|day| day["total_kwh"].clone()).collect();
-    assert!(bob_days_total.iter().all(|total| decimal(total).is_zero()), "bob's days are empty: {bob_days}");
-    assert_eq!(decimal(&bob_own_day["total_kwh"]), dec("0.125"), "bob sees his own reading");
-    assert_eq!(decimal(&admin_ana_day["total_kwh"]), dec("1.5"), "admin sees ana's period");
-    assert_eq!(decimal(&admin_earlier_day["total_kwh"]), dec("0.25"), "admin sees before any period");
-    assert_eq!(ana_alerts["total"], 1, "ana keeps the alert raised in her period: {ana_alerts}");
+    let bob_days_total: Vec<Value> = bob_days["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|day| day["total_kwh"].clone())
+        .collect();
+    assert!(
+        bob_days_total.iter().all(|total| decimal(total).is_zero()),
+        "bob's days are empty: {bob_days}"
+    );
+    assert_eq!(
+        decimal(&bob_own_day["total_kwh"]),
+        dec("0.125"),
+        "bob sees his own reading"
+    );
+    assert_eq!(
+        decimal(&admin_ana_day["total_kwh"]),
+        dec("1.5"),
+        "admin sees ana's period"
+    );
+    assert_eq!(
+        decimal(&admin_earlier_day["total_kwh"]),
+        dec("0.25"),
+        "admin sees before any period"
+    );
+    assert_eq!(
+        ana_alerts["total"], 1,
+        "ana keeps the alert raised in her period: {ana_alerts}"
+    );
     assert_eq!(bob_alerts["total"], 0, "bob does not see it: {bob_alerts}");
 }
 
@@ -97,7 +158,14 @@ async fn other_clients_devices_are_404() {
             assert_eq!(body["status"], 404, "{path}: problem+json");
         }
     }
-    let (admin_status, _) = app.call("GET", &format!("/api/devices/{unowned}/consumption"), Some(&admin.token), None).await;
+    let (admin_status, _) = app
+        .call(
+            "GET",
+            &format!("/api/devices/{unowned}/consumption"),
+            Some(&admin.token),
+            None,
+        )
+        .await;
     assert_eq!(admin_status, 200, "an admin sees every device");
 }
 
@@ -129,13 +197,33 @@ async fn overview_lists_visible_devices_with_peaks() {
     )
     .await;
     let names = |overview: &Value| -> Vec<String> {
-        overview["devices"].as_array().unwrap().iter().map(|device| device["name"].as_str().unwrap().to_owned()).collect()
+        overview["devices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|device| device["name"].as_str().unwrap().to_owned())
+            .collect()
     };
 
     // Act
-    let for_ana = get_ok(&app, &ana, "/api/consumption?date=2026-06-15&tz=Asia/Kolkata").await;
-    let ana_asks_for_bob = get_ok(&app, &ana, &format!("/api/consumption?date=2026-06-15&owner_id={}", bob.id)).await;
-    let admin_for_bob = get_ok(&app, &admin, &format!("/api/consumption?date=2026-06-15&owner_id={}", bob.id)).await;
+    let for_ana = get_ok(
+        &app,
+        &ana,
+        "/api/consumption?date=2026-06-15&tz=Asia/Kolkata",
+    )
+    .await;
+    let ana_asks_for_bob = get_ok(
+        &app,
+        &ana,
+        &format!("/api/consumption?date=2026-06-15&owner_id={}", bob.id),
+    )
+    .await;
+    let admin_for_bob = get_ok(
+        &app,
+        &admin,
+        &format!("/api/consumption?date=2026-06-15&owner_id={}", bob.id),
+    )
+    .await;
     let for_admin = get_ok(&app, &admin, "/api/consumption?date=2026-06-15").await;
 
     // Assert
@@ -155,10 +243,22 @@ async fn overview_lists_visible_devices_with_peaks() {
     assert_eq!(idle_day["device_id"], idle.as_str());
     assert_eq!(idle_day["total_kwh"], json!(0));
     assert_eq!(idle_day["peak_hour"], Value::Null, "no peak without energy");
-    assert_eq!(names(&ana_asks_for_bob), ["Busy", "idle"], "a client's owner_id is ignored");
-    assert_eq!(names(&admin_for_bob), ["Bob's"], "an admin filters by owner");
+    assert_eq!(
+        names(&ana_asks_for_bob),
+        ["Busy", "idle"],
+        "a client's owner_id is ignored"
+    );
+    assert_eq!(
+        names(&admin_for_bob),
+        ["Bob's"],
+        "an admin filters by owner"
+    );
     assert_eq!(decimal(&admin_for_bob["devices"][0]["total_kwh"]), dec("3"));
-    assert_eq!(names(&for_admin), ["Bob's", "Busy", "idle"], "an admin sees every device");
+    assert_eq!(
+        names(&for_admin),
+        ["Bob's", "Busy", "idle"],
+        "an admin sees every device"
+    );
     assert_eq!(
         for_admin["devices"][1]["peak_hour"]["start"], "2026-06-15T07:00:00Z",
         "in UTC 07:00-08:00 holds 1.75 kWh, before the 17:00 hour's tie"

@@ -45,13 +45,22 @@ async fn batch_reports_each_reading() {
     assert_eq!(results.len(), expected.len(), "{report}");
     for (result, (index, status, reason)) in results.iter().zip(expected) {
         assert_eq!(result["index"], index, "index of {result}");
-        assert_eq!(result["status"], status, "status of reading {index}: {result}");
+        assert_eq!(
+            result["status"], status,
+            "status of reading {index}: {result}"
+        );
         match reason {
             Some(reason) => assert!(
-                result["reason"].as_str().unwrap_or_default().contains(reason),
+                result["reason"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .contains(reason),
                 "reason of reading {index}: {result}"
             ),
-            None => assert!(result.get("reason").is_none(), "no reason for reading {index}: {result}"),
+            None => assert!(
+                result.get("reason").is_none(),
+                "no reason for reading {index}: {result}"
+            ),
         }
     }
     let pool = app.database.pool().await;
@@ -62,7 +71,11 @@ async fn batch_reports_each_reading() {
             .unwrap();
     assert_eq!(
         stored,
-        [("09:00".to_owned(), "0.250000".to_owned()), ("10:15".into(), "1.500000".into()), ("10:45".into(), "0.123456".into())],
+        [
+            ("09:00".to_owned(), "0.250000".to_owned()),
+            ("10:15".into(), "1.500000".into()),
+            ("10:45".into(), "0.123456".into())
+        ],
         "the first of a duplicate pair wins and 0.1234565 rounds half-even"
     );
 }
@@ -94,7 +107,10 @@ async fn repeated_request_changes_nothing() {
     assert_eq!(after["hours"][10]["readings"], 2);
     assert_eq!(app.count("reading").await, 2);
     let pool = app.database.pool().await;
-    let quarters: Decimal = sqlx::query_scalar("select sum(kwh) from consumption_quarter").fetch_one(&pool).await.unwrap();
+    let quarters: Decimal = sqlx::query_scalar("select sum(kwh) from consumption_quarter")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!(quarters, dec("3.250001"), "quarter totals unchanged");
 }
 
@@ -105,7 +121,13 @@ async fn single_reading_object_is_accepted() {
     let device = id_of(&app.create_device(&admin, "meter", 100.0, None).await);
 
     let body = reading(&device, "2026-06-15T10:15:00Z", "0.5");
-    let (status, report) = post_raw(&app, Some(&admin.token), "application/json; charset=utf-8", body).await;
+    let (status, report) = post_raw(
+        &app,
+        Some(&admin.token),
+        "application/json; charset=utf-8",
+        body,
+    )
+    .await;
 
     assert_eq!(status, 200, "{report}");
     assert_eq!(report["stored"], 1, "{report}");
@@ -117,7 +139,14 @@ async fn deleted_device_readings_are_unknown() {
     let app = spawn_devhost().await;
     let admin = app.create_admin("root").await;
     let device = id_of(&app.create_device(&admin, "meter", 100.0, None).await);
-    let (deleted, _) = app.call("DELETE", &format!("/api/devices/{device}"), Some(&admin.token), None).await;
+    let (deleted, _) = app
+        .call(
+            "DELETE",
+            &format!("/api/devices/{device}"),
+            Some(&admin.token),
+            None,
+        )
+        .await;
 
     let body = array(&[reading(&device, "2026-06-15T10:15:00Z", "0.5")]);
     let (status, report) = post_raw(&app, Some(&admin.token), "application/json", body).await;

@@ -30,7 +30,12 @@ async fn day_totals_are_exact() {
     .await;
 
     // Act
-    let day = get_ok(&app, &admin, &format!("/api/devices/{device}/consumption?date=2026-06-15&tz=UTC")).await;
+    let day = get_ok(
+        &app,
+        &admin,
+        &format!("/api/devices/{device}/consumption?date=2026-06-15&tz=UTC"),
+    )
+    .await;
 
     // Assert
     let hours = day["hours"].as_array().expect("hours");
@@ -43,16 +48,38 @@ async fn day_totals_are_exact() {
     assert_eq!(hours[0]["start"], "2026-06-15T00:00:00Z");
     assert_eq!(hours[0]["end"], "2026-06-15T01:00:00Z");
     assert_eq!(hours[0]["readings"], 0, "00:00 belongs to the day before");
-    assert_eq!(decimal(&hours[9]["kwh"]), dec("1.123456"), "09:15, 09:30 and 10:00, rounded half-even");
+    assert_eq!(
+        decimal(&hours[9]["kwh"]),
+        dec("1.123456"),
+        "09:15, 09:30 and 10:00, rounded half-even"
+    );
     assert_eq!(hours[9]["readings"], 3);
     assert_eq!(hours[9]["over_limit"], true, "1.123456 is above 1");
-    assert_eq!(decimal(&hours[10]["kwh"]), dec("0.2"), "10:00:00.000001 starts the next hour");
+    assert_eq!(
+        decimal(&hours[10]["kwh"]),
+        dec("0.2"),
+        "10:00:00.000001 starts the next hour"
+    );
     assert_eq!(hours[10]["over_limit"], false);
-    assert_eq!(decimal(&hours[23]["kwh"]), dec("0.700001"), "next midnight ends the last hour");
+    assert_eq!(
+        decimal(&hours[23]["kwh"]),
+        dec("0.700001"),
+        "next midnight ends the last hour"
+    );
     assert_eq!(hours[23]["readings"], 2);
     assert_eq!(decimal(&day["total_kwh"]), dec("2.023457"));
-    let stored = stored_sum(&app, &device, at("2026-06-15T00:00:00Z"), at("2026-06-16T00:00:00Z")).await;
-    assert_eq!(decimal(&day["total_kwh"]), stored, "total equals the stored readings of the day");
+    let stored = stored_sum(
+        &app,
+        &device,
+        at("2026-06-15T00:00:00Z"),
+        at("2026-06-16T00:00:00Z"),
+    )
+    .await;
+    assert_eq!(
+        decimal(&day["total_kwh"]),
+        stored,
+        "total equals the stored readings of the day"
+    );
 }
 
 #[tokio::test]
@@ -60,9 +87,22 @@ async fn hour_at_limit_is_not_over() {
     let app = spawn_devhost().await;
     let admin = app.create_admin("root").await;
     let device = id_of(&app.create_device(&admin, "meter", 0.5, None).await);
-    store(&app, &admin, &[reading(&device, "2026-06-15T08:30:00Z", "0.25"), reading(&device, "2026-06-15T09:00:00Z", "0.25")]).await;
+    store(
+        &app,
+        &admin,
+        &[
+            reading(&device, "2026-06-15T08:30:00Z", "0.25"),
+            reading(&device, "2026-06-15T09:00:00Z", "0.25"),
+        ],
+    )
+    .await;
 
-    let day = get_ok(&app, &admin, &format!("/api/devices/{device}/consumption?date=2026-06-15&tz=UTC")).await;
+    let day = get_ok(
+        &app,
+        &admin,
+        &format!("/api/devices/{device}/consumption?date=2026-06-15&tz=UTC"),
+    )
+    .await;
 
     assert_eq!(day["hours"][8]["kwh"], json!(0.5));
     assert_eq!(day["hours"][8]["over_limit"], false);
@@ -83,23 +123,43 @@ async fn zone_defaults_to_saved_then_utc() {
         .await
         .unwrap();
     let kolkata = FixedOffset::east_opt(5 * 3600 + 1800).unwrap();
-    let today_before = (Utc::now().with_timezone(&kolkata).date_naive(), Utc::now().date_naive());
+    let today_before = (
+        Utc::now().with_timezone(&kolkata).date_naive(),
+        Utc::now().date_naive(),
+    );
 
     // Act
     let saved = get_ok(&app, &ana, &path).await;
     let unset = get_ok(&app, &admin, &path).await;
-    let explicit = get_ok(&app, &ana, &format!("{path}?tz=America/New_York&date=2026-06-15")).await;
+    let explicit = get_ok(
+        &app,
+        &ana,
+        &format!("{path}?tz=America/New_York&date=2026-06-15"),
+    )
+    .await;
 
     // Assert
-    let today_after = (Utc::now().with_timezone(&kolkata).date_naive(), Utc::now().date_naive());
+    let today_after = (
+        Utc::now().with_timezone(&kolkata).date_naive(),
+        Utc::now().date_naive(),
+    );
     let dates = |pick: fn(&(chrono::NaiveDate, chrono::NaiveDate)) -> chrono::NaiveDate| {
-        [pick(&today_before).to_string(), pick(&today_after).to_string()]
+        [
+            pick(&today_before).to_string(),
+            pick(&today_after).to_string(),
+        ]
     };
     assert_eq!(saved["tz"], "Asia/Kolkata", "the user's saved zone");
-    assert!(dates(|pair| pair.0).contains(&saved["date"].as_str().unwrap().to_owned()), "today in Kolkata: {saved}");
+    assert!(
+        dates(|pair| pair.0).contains(&saved["date"].as_str().unwrap().to_owned()),
+        "today in Kolkata: {saved}"
+    );
     assert_eq!(saved["hours"].as_array().unwrap().len(), 24);
     assert_eq!(unset["tz"], "UTC", "no saved zone");
-    assert!(dates(|pair| pair.1).contains(&unset["date"].as_str().unwrap().to_owned()), "today in UTC: {unset}");
+    assert!(
+        dates(|pair| pair.1).contains(&unset["date"].as_str().unwrap().to_owned()),
+        "today in UTC: {unset}"
+    );
     assert_eq!(explicit["tz"], "America/New_York");
     assert_eq!(explicit["hours"][0]["start"], "2026-06-15T04:00:00Z");
 }

@@ -28,16 +28,22 @@ pub fn reading(device: Uuid, measured_at: &str, kwh: Value) -> Value {
 
 /// Number of stored readings of a device.
 pub async fn stored(pool: &PgPool, device: Uuid) -> i64 {
-    sqlx::query_scalar("select count(*) from reading where device_id = $1").bind(device).fetch_one(pool).await.unwrap()
-}
-
-/// The exact total of a device's quarter rows, as text.
-pub async fn total(pool: &PgPool, device: Uuid) -> String {
-    sqlx::query_scalar("select coalesce(sum(kwh), 0)::text from consumption_quarter where device_id = $1")
+    sqlx::query_scalar("select count(*) from reading where device_id = $1")
         .bind(device)
         .fetch_one(pool)
         .await
         .unwrap()
+}
+
+/// The exact total of a device's quarter rows, as text.
+pub async fn total(pool: &PgPool, device: Uuid) -> String {
+    sqlx::query_scalar(
+        "select coalesce(sum(kwh), 0)::text from consumption_quarter where device_id = $1",
+    )
+    .bind(device)
+    .fetch_one(pool)
+    .await
+    .unwrap()
 }
 
 /// `(bucket_start, kwh, readings)` of a device's quarters, in order.

@@ -26,17 +26,39 @@ async fn write_events(pool: &PgPool, from: i64, count: i64) {
 async fn listen(meter: &Meter) -> lapin::Consumer {
     let queue = meter
         .channel
-        .queue_declare("", QueueDeclareOptions { exclusive: true, auto_delete: true, ..Default::default() }, FieldTable::default())
+        .queue_declare(
+            "",
+            QueueDeclareOptions {
+                exclusive: true,
+                auto_delete: true,
+                ..Default::default()
+            },
+            FieldTable::default(),
+        )
         .await
         .unwrap();
     meter
         .channel
-        .queue_bind(queue.name().as_str(), &meter.topology.events_exchange(), "#", QueueBindOptions::default(), FieldTable::default())
+        .queue_bind(
+            queue.name().as_str(),
+            &meter.topology.events_exchange(),
+            "#",
+            QueueBindOptions::default(),
+            FieldTable::default(),
+        )
         .await
         .unwrap();
     meter
         .channel
-        .basic_consume(queue.name().as_str(), "listener", BasicConsumeOptions { no_ack: true, ..Default::default() }, FieldTable::default())
+        .basic_consume(
+            queue.name().as_str(),
+            "listener",
+            BasicConsumeOptions {
+                no_ack: true,
+                ..Default::default()
+            },
+            FieldTable::default(),
+        )
         .await
         .unwrap()
 }
@@ -53,7 +75,10 @@ async fn receive(consumer: &mut lapin::Consumer, expected: usize) -> Vec<i64> {
             .unwrap()
             .unwrap();
         let event: serde_json::Value = serde_json::from_slice(&delivery.data).unwrap();
-        assert!(event["id"].is_string() && event["occurred_at"].is_string(), "envelope: {event}");
+        assert!(
+            event["id"].is_string() && event["occurred_at"].is_string(),
+            "envelope: {event}"
+        );
         assert_eq!(event["type"], "device.updated");
         let number = event["data"]["n"].as_i64().unwrap();
         distinct.insert(number);
@@ -80,12 +105,24 @@ async fn relay_publishes_events_in_order_and_marks_them() {
     let second = receive(&mut consumer, 5).await;
 
     // Assert
-    assert_eq!(first, (1..=300).collect::<Vec<_>>(), "events in outbox order, each once");
+    assert_eq!(
+        first,
+        (1..=300).collect::<Vec<_>>(),
+        "events in outbox order, each once"
+    );
     assert_eq!(second, (301..=305).collect::<Vec<_>>());
-    eventually(Duration::from_secs(5), "every row marked published", || async {
-        let pending: i64 = sqlx::query_scalar("select count(*) from outbox where published_at is null").fetch_one(&pool).await.unwrap();
-        (pending == 0).then_some(())
-    })
+    eventually(
+        Duration::from_secs(5),
+        "every row marked published",
+        || async {
+            let pending: i64 =
+                sqlx::query_scalar("select count(*) from outbox where published_at is null")
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap();
+            (pending == 0).then_some(())
+        },
+    )
     .await;
     worker.shutdown().await;
     meter.delete_topology().await;
@@ -102,7 +139,11 @@ async fn relay_crash_loses_no_event() {
 
     let crashing = TestWorker::start(run_options(&database.url(), &prefix, &[Role::Relay])).await;
     eventually(Duration::from_secs(20), "some events published", || async {
-        let published: i64 = sqlx::query_scalar("select count(*) from outbox where published_at is not null").fetch_one(&pool).await.unwrap();
+        let published: i64 =
+            sqlx::query_scalar("select count(*) from outbox where published_at is not null")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
         (published > 0).then_some(())
     })
     .await;
@@ -114,7 +155,11 @@ async fn relay_crash_loses_no_event() {
     let mut sorted = numbers.clone();
     sorted.sort_unstable();
     sorted.dedup();
-    assert_eq!(sorted, (1..=2100).collect::<Vec<_>>(), "every event at least once");
+    assert_eq!(
+        sorted,
+        (1..=2100).collect::<Vec<_>>(),
+        "every event at least once"
+    );
     worker.shutdown().await;
     meter.delete_topology().await;
 }
@@ -139,7 +184,11 @@ async fn two_relays_never_publish_at_once() {
         .await
         .unwrap();
 
-    assert_eq!(numbers, (1..=1000).collect::<Vec<_>>(), "one relay at a time keeps the order and sends each once");
+    assert_eq!(
+        numbers,
+        (1..=1000).collect::<Vec<_>>(),
+        "one relay at a time keeps the order and sends each once"
+    );
     assert_eq!(holders, 1, "exactly one replica holds the relay lock");
     first.shutdown().await;
     second.shutdown().await;

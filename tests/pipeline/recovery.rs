@@ -20,25 +20,40 @@ struct BrokerGuard;
 
 impl Drop for BrokerGuard {
     fn drop(&mut self) {
-        let _ = Command::new("rabbitmqctl").args(["-q", "start_app"]).status();
-        let _ = Command::new("rabbitmqctl").args(["-q", "await_startup"]).status();
+        let _ = Command::new("rabbitmqctl")
+            .args(["-q", "start_app"])
+            .status();
+        let _ = Command::new("rabbitmqctl")
+            .args(["-q", "await_startup"])
+            .status();
     }
 }
 
 fn rabbitmqctl(arguments: &[&str]) {
-    let status = Command::new("rabbitmqctl").args(arguments).status().expect("run rabbitmqctl");
+    let status = Command::new("rabbitmqctl")
+        .args(arguments)
+        .status()
+        .expect("run rabbitmqctl");
     assert!(status.success(), "rabbitmqctl {arguments:?} failed");
 }
 
 /// Publishes numbered readings one message at a time until told to stop, retrying
 /// each until the broker confirms it (reconnecting as needed); returns how many
 /// were confirmed.
-async fn publish_until(prefix: String, device: uuid::Uuid, count: usize, pause: Arc<AtomicBool>) -> usize {
+async fn publish_until(
+    prefix: String,
+    device: uuid::Uuid,
+    count: usize,
+    pause: Arc<AtomicBool>,
+) -> usize {
     let mut meter = None;
     let start = chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap();
     for index in 0..count {
-        let at = (start + chrono::Duration::minutes(index as i64)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        let body = json!({"device_id": device, "measured_at": at, "kwh": 0.001}).to_string().into_bytes();
+        let at = (start + chrono::Duration::minutes(index as i64))
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let body = json!({"device_id": device, "measured_at": at, "kwh": 0.001})
+            .to_string()
+            .into_bytes();
         loop {
             while pause.load(Ordering::SeqCst) {
                 tokio::time::sleep(Duration::from_millis(50)).await;
@@ -51,8 +66,18 @@ async fn publish_until(prefix: String, device: uuid::Uuid, count: usize, pause: 
                 }
             }
             let current: &Meter = meter.as_ref().unwrap();
-            let messages = vec![(dms_worker::amqp::READING_KEY.to_owned(), body.clone(), dms_worker::amqp::json_properties())];
-            match dms_worker::amqp::publish_confirmed(&current.channel, &current.topology.readings_exchange(), messages).await {
+            let messages = vec![(
+                dms_worker::amqp::READING_KEY.to_owned(),
+                body.clone(),
+                dms_worker::amqp::json_properties(),
+            )];
+            match dms_worker::amqp::publish_confirmed(
+                &current.channel,
+                &current.topology.readings_exchange(),
+                messages,
+            )
+            .await
+            {
                 Ok(_) => {
                     // Spread the stream over a few seconds so the failure lands
                     // in its middle.
@@ -71,11 +96,17 @@ async fn publish_until(prefix: String, device: uuid::Uuid, count: usize, pause: 
 
 async fn try_connect(prefix: &str) -> Option<Meter> {
     let url = secrecy::SecretString::from(dms_tests::worker::amqp_url());
-    let connection = dms_worker::amqp::connect(&url, "dms-test-meter").await.ok()?;
+    let connection = dms_worker::amqp::connect(&url, "dms-test-meter")
+        .await
+        .ok()?;
     let channel = dms_worker::amqp::confirm_channel(&connection).await.ok()?;
     let topology = dms_worker::amqp::Topology::new(prefix);
     topology.declare(&channel).await.ok()?;
-    Some(Meter { connection, channel, topology })
+    Some(Meter {
+        connection,
+        channel,
+        topology,
+    })
 }
 
 #[tokio::test]
@@ -89,21 +120,43 @@ async fn serial_broker_restart_loses_and_doubles_nothing() {
     let meter = Meter::connect(&prefix).await;
     let worker = TestWorker::start(run_options(&database.url(), &prefix, &[Role::Ingest])).await;
     let pause = Arc::new(AtomicBool::new(false));
-    let publisher = tokio::spawn(publish_until(prefix.to_string(), device, 600, pause.clone()));
+    let publisher = tokio::spawn(publish_until(
+        prefix.to_string(),
+        device,
+        600,
+        pause.clone(),
+    ));
 
     // Act: stop the broker mid-stream, then start it again.
-    eventually(Duration::from_secs(30), "the stream under way", || async { (fixtures::stored(&pool, device).await > 50).then_some(()) }).await;
+    eventually(Duration::from_secs(30), "the stream under way", || async {
+        (fixtures::stored(&pool, device).await > 50).then_some(())
+    })
+    .await;
     rabbitmqctl(&["-q", "stop_app"]);
     tokio::time::sleep(Duration::from_secs(2)).await;
     rabbitmqctl(&["-q", "start_app"]);
     rabbitmqctl(&["-q", "await_startup"]);
-    let confirmed = tokio::time::timeout(Duration::from_secs(120), publisher).await.expect("publisher finished").unwrap();
+    let confirmed = tokio::time::timeout(Duration::from_secs(120), publisher)
+        .await
+        .expect("publisher finished")
+        .unwrap();
 
     // Assert: every confirmed reading is counted exactly once.
-    eventually(Duration::from_secs(90), "every confirmed reading", || async { (fixtures::stored(&pool, device).await == confirmed as i64).then_some(()) }).await;
+    eventually(
+        Duration::from_secs(90),
+        "every confirmed reading",
+        || async { (fixtures::stored(&pool, device).await == confirmed as i64).then_some(()) },
+    )
+    .await;
     let expected = format!("{:.6}", confirmed as f64 * 0.001);
     assert_eq!(fixtures::total(&pool, device).await, expected);
-    let counted: i64 = sqlx::query_scalar("select sum(readings)::int8 from consumption_quarter where device_id = $1").bind(device).fetch_one(&pool).await.unwrap();
+    let counted: i64 = sqlx::query_scalar(
+        "select sum(readings)::int8 from consumption_quarter where device_id = $1",
+    )
+    .bind(device)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
     assert_eq!(counted, confirmed as i64);
     worker.shutdown().await;
     drop(meter);
@@ -118,12 +171,25 @@ async fn serial_killed_database_connections_lose_and_double_nothing() {
     let prefix = unique_prefix();
     let meter = Meter::connect(&prefix).await;
     let worker = TestWorker::start(run_options(&database.url(), &prefix, &[Role::Ingest])).await;
-    let publisher = tokio::spawn(publish_until(prefix.to_string(), device, 600, Arc::new(AtomicBool::new(false))));
+    let publisher = tokio::spawn(publish_until(
+        prefix.to_string(),
+        device,
+        600,
+        Arc::new(AtomicBool::new(false)),
+    ));
 
     // Act: kill the worker's database connections several times mid-stream.
-    let admin = sqlx::PgPool::connect(&format!("{}/postgres?sslmode=disable", dms_tests::database::server_url())).await.unwrap();
+    let admin = sqlx::PgPool::connect(&format!(
+        "{}/postgres?sslmode=disable",
+        dms_tests::database::server_url()
+    ))
+    .await
+    .unwrap();
     for _ in 0..5 {
-        eventually(Duration::from_secs(30), "progress", || async { (fixtures::stored(&pool, device).await > 0).then_some(()) }).await;
+        eventually(Duration::from_secs(30), "progress", || async {
+            (fixtures::stored(&pool, device).await > 0).then_some(())
+        })
+        .await;
         let killed: Vec<bool> = sqlx::query_scalar(
             "select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and application_name = 'dms-worker'",
         )
@@ -134,12 +200,29 @@ async fn serial_killed_database_connections_lose_and_double_nothing() {
         assert!(!killed.is_empty(), "the worker had connections to kill");
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
-    let confirmed = tokio::time::timeout(Duration::from_secs(120), publisher).await.expect("publisher finished").unwrap();
+    let confirmed = tokio::time::timeout(Duration::from_secs(120), publisher)
+        .await
+        .expect("publisher finished")
+        .unwrap();
 
     // Assert
-    eventually(Duration::from_secs(90), "every confirmed reading", || async { (fixtures::stored(&pool, device).await == confirmed as i64).then_some(()) }).await;
-    assert_eq!(fixtures::total(&pool, device).await, format!("{:.6}", confirmed as f64 * 0.001));
-    let counted: i64 = sqlx::query_scalar("select sum(readings)::int8 from consumption_quarter where device_id = $1").bind(device).fetch_one(&pool).await.unwrap();
+    eventually(
+        Duration::from_secs(90),
+        "every confirmed reading",
+        || async { (fixtures::stored(&pool, device).await == confirmed as i64).then_some(()) },
+    )
+    .await;
+    assert_eq!(
+        fixtures::total(&pool, device).await,
+        format!("{:.6}", confirmed as f64 * 0.001)
+    );
+    let counted: i64 = sqlx::query_scalar(
+        "select sum(readings)::int8 from consumption_quarter where device_id = $1",
+    )
+    .bind(device)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
     assert_eq!(counted, confirmed as i64);
     worker.shutdown().await;
     meter.delete_topology().await;

@@ -10,7 +10,11 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn port_is_free(port: u16) -> bool {
@@ -33,7 +37,13 @@ async fn serial_local_run_starts_and_stops_cleanly() {
     // Act
     let mut child = Command::new(root.join("scripts/run"))
         .current_dir(&root)
-        .env("DATABASE_URL", format!("{}/{database}?sslmode=disable", dms_tests::database::server_url()))
+        .env(
+            "DATABASE_URL",
+            format!(
+                "{}/{database}?sslmode=disable",
+                dms_tests::database::server_url()
+            ),
+        )
         .env("AMQP_PREFIX", &*prefix)
         .env("HTTP_LISTEN", format!("127.0.0.1:{http_port}"))
         .env("WORKER_LISTEN", format!("127.0.0.1:{worker_port}"))
@@ -73,36 +83,64 @@ async fn serial_local_run_starts_and_stops_cleanly() {
     }
 
     // Ctrl-C, as a terminal sends it: SIGINT to the whole process group.
-    Command::new("kill").args(["-INT", "--", &format!("-{group}")]).status().unwrap();
+    Command::new("kill")
+        .args(["-INT", "--", &format!("-{group}")])
+        .status()
+        .unwrap();
     let stop_started = Instant::now();
     let status = loop {
         if let Some(status) = child.try_wait().unwrap() {
             break Some(status);
         }
         if stop_started.elapsed() > Duration::from_secs(30) {
-            Command::new("kill").args(["-KILL", "--", &format!("-{group}")]).status().unwrap();
+            Command::new("kill")
+                .args(["-KILL", "--", &format!("-{group}")])
+                .status()
+                .unwrap();
             break None;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
-    let leftovers = Command::new("pgrep").args(["-g", &group.to_string()]).output().unwrap();
+    let leftovers = Command::new("pgrep")
+        .args(["-g", &group.to_string()])
+        .output()
+        .unwrap();
     drop_database(&database);
 
     // Assert
-    assert!(up, "the system answered /api/health and /readyz within 5 minutes");
-    assert!(status.is_some(), "scripts/run stopped within 30 s of Ctrl-C");
-    assert!(leftovers.stdout.is_empty(), "processes left behind: {}", String::from_utf8_lossy(&leftovers.stdout));
+    assert!(
+        up,
+        "the system answered /api/health and /readyz within 5 minutes"
+    );
+    assert!(
+        status.is_some(),
+        "scripts/run stopped within 30 s of Ctrl-C"
+    );
+    assert!(
+        leftovers.stdout.is_empty(),
+        "processes left behind: {}",
+        String::from_utf8_lossy(&leftovers.stdout)
+    );
     assert!(port_is_free(http_port), "the HTTP port is released");
     assert!(port_is_free(worker_port), "the worker port is released");
-    assert!(demo_readings.is_some_and(|count| count > 0), "the demo client's devices have readings they may see: {demo_readings:?}");
+    assert!(
+        demo_readings.is_some_and(|count| count > 0),
+        "the demo client's devices have readings they may see: {demo_readings:?}"
+    );
 }
 
 /// Readings stored so far within the demo client's ownership periods, or `None`
 /// when the demo data is missing.
 async fn readings_count(database: &str) -> Option<i64> {
-    let url = format!("{}/{database}?sslmode=disable", dms_tests::database::server_url());
+    let url = format!(
+        "{}/{database}?sslmode=disable",
+        dms_tests::database::server_url()
+    );
     let pool = sqlx::PgPool::connect(&url).await.ok()?;
-    let devices: i64 = sqlx::query_scalar("select count(*) from device").fetch_one(&pool).await.ok()?;
+    let devices: i64 = sqlx::query_scalar("select count(*) from device")
+        .fetch_one(&pool)
+        .await
+        .ok()?;
     let readings: i64 = sqlx::query_scalar(
         "select count(*) from reading r
          join device_ownership o on o.device_id = r.device_id and r.measured_at > o.started_at
@@ -117,7 +155,10 @@ async fn readings_count(database: &str) -> Option<i64> {
 
 fn drop_database(name: &str) {
     let statement = format!("drop database if exists {name} with (force)");
-    let url = format!("{}/postgres?sslmode=disable", dms_tests::database::server_url());
+    let url = format!(
+        "{}/postgres?sslmode=disable",
+        dms_tests::database::server_url()
+    );
     std::thread::spawn(move || {
         if let Ok(mut client) = postgres::Client::connect(&url, postgres::NoTls) {
             let _ = client.batch_execute(&statement);

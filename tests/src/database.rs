@@ -32,7 +32,9 @@ fn template_name() -> &'static str {
 
 /// Runs blocking `postgres` work on a thread of its own, outside any Tokio runtime.
 fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
-    std::thread::spawn(work).join().expect("database setup thread panicked")
+    std::thread::spawn(work)
+        .join()
+        .expect("database setup thread panicked")
 }
 
 fn ensure_template() {
@@ -63,7 +65,9 @@ fn ensure_template() {
                     .build()
                     .expect("build a runtime for migrations");
                 runtime.block_on(async {
-                    let pool = sqlx::PgPool::connect(&url).await.expect("connect to the template");
+                    let pool = sqlx::PgPool::connect(&url)
+                        .await
+                        .expect("connect to the template");
                     MIGRATOR.run(&pool).await.expect("migrate the template");
                     pool.close().await;
                 });
@@ -92,7 +96,9 @@ impl TestDatabase {
         blocking(move || {
             let mut client = postgres::Client::connect(&admin_url(), postgres::NoTls)
                 .expect("connect to PostgreSQL");
-            client.batch_execute(&statement).expect("clone the template");
+            client
+                .batch_execute(&statement)
+                .expect("clone the template");
         });
         TestDatabase { name }
     }
@@ -103,7 +109,9 @@ impl TestDatabase {
     }
 
     pub async fn pool(&self) -> sqlx::PgPool {
-        sqlx::PgPool::connect(&self.url()).await.expect("connect to the test database")
+        sqlx::PgPool::connect(&self.url())
+            .await
+            .expect("connect to the test database")
     }
 }
 

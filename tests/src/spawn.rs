@@ -45,11 +45,16 @@ pub async fn spawn_devhost_with(overrides: &[(&str, &str)]) -> TestApp {
         variables.insert((*name).to_owned(), (*value).to_owned());
     }
     let manifest = devhost::manifest::Manifest::load(&manifest_path()).expect("load spin.toml");
-    let app = devhost::App::new(&manifest, |name| variables.get(name).cloned()).expect("build devhost");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a free port");
+    let app =
+        devhost::App::new(&manifest, |name| variables.get(name).cloned()).expect("build devhost");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind a free port");
     let address = format!("http://{}", listener.local_addr().expect("local address"));
     let server = tokio::spawn(async move {
-        devhost::serve(listener, app).await.expect("devhost stopped");
+        devhost::serve(listener, app)
+            .await
+            .expect("devhost stopped");
     });
     TestApp {
         address,
@@ -160,7 +165,13 @@ impl TestApp {
     }
 
     /// Creates a device as `admin`, optionally owned by `owner_id`.
-    pub async fn create_device(&self, admin: &TestUser, name: &str, limit: f64, owner_id: Option<&str>) -> Value {
+    pub async fn create_device(
+        &self,
+        admin: &TestUser,
+        name: &str,
+        limit: f64,
+        owner_id: Option<&str>,
+    ) -> Value {
         let (status, body) = self
             .call(
                 "POST",

@@ -14,7 +14,8 @@ use dms_worker::configuration::{
 
 /// RabbitMQ every test uses; override with DMS_TEST_AMQP.
 pub fn amqp_url() -> String {
-    std::env::var("DMS_TEST_AMQP").unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
+    std::env::var("DMS_TEST_AMQP")
+        .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
 }
 
 /// An AMQP name prefix no other test shares. Dropping it deletes every exchange
@@ -34,11 +35,17 @@ impl Drop for TestPrefix {
         let prefix = self.0.clone();
         // Runs outside the test's runtime, which may be shutting down.
         let _ = std::thread::spawn(move || {
-            let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
                 return;
             };
             runtime.block_on(async move {
-                if let Ok(Some(meter)) = tokio::time::timeout(Duration::from_secs(5), Meter::connect_quietly(&prefix)).await {
+                if let Ok(Some(meter)) =
+                    tokio::time::timeout(Duration::from_secs(5), Meter::connect_quietly(&prefix))
+                        .await
+                {
                     meter.delete_topology().await;
                     let _ = meter.connection.close(200, "cleanup").await;
                 }
@@ -56,15 +63,23 @@ pub fn unique_prefix() -> TestPrefix {
 /// settings as given; everything else at its defaults.
 pub fn run_options(database_url: &str, prefix: &str, roles: &[Role]) -> RunOptions {
     RunOptions {
-        database: DatabaseOptions { database_url: SecretString::from(database_url.to_owned()) },
-        broker: BrokerOptions { amqp_url: SecretString::from(amqp_url()), amqp_prefix: prefix.to_owned() },
+        database: DatabaseOptions {
+            database_url: SecretString::from(database_url.to_owned()),
+        },
+        broker: BrokerOptions {
+            amqp_url: SecretString::from(amqp_url()),
+            amqp_prefix: prefix.to_owned(),
+        },
         roles: roles.to_vec(),
         listen_addr: "127.0.0.1:0".into(),
         jwt_verifying_keys: String::new(),
         jwt_issuer: crate::spawn::ISSUER.into(),
         jwt_audience: crate::spawn::AUDIENCE.into(),
         cors_origins: Vec::new(),
-        ingest: IngestOptions { ingest_batch_size: 500, ingest_batch_wait_ms: 20 },
+        ingest: IngestOptions {
+            ingest_batch_size: 500,
+            ingest_batch_wait_ms: 20,
+        },
         simulator: SimulatorOptions {
             simulator_interval_seconds: 600,
             simulator_backfill_days: 0,
@@ -90,11 +105,17 @@ pub struct TestWorker {
 
 impl TestWorker {
     pub async fn start(options: RunOptions) -> TestWorker {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a free port");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind a free port");
         let address = format!("http://{}", listener.local_addr().expect("local address"));
         let stop = CancellationToken::new();
         let task = tokio::spawn(dms_worker::run::serve(options, listener, stop.clone()));
-        TestWorker { address, stop, task: Some(task) }
+        TestWorker {
+            address,
+            stop,
+            task: Some(task),
+        }
     }
 
     /// Stops the worker gracefully and waits for it.
@@ -133,11 +154,22 @@ pub struct Meter {
 impl Meter {
     pub async fn connect(prefix: &str) -> Meter {
         let url = SecretString::from(amqp_url());
-        let connection = amqp::connect(&url, "dms-test-meter").await.expect("connect to RabbitMQ on 127.0.0.1:5672");
-        let channel = amqp::confirm_channel(&connection).await.expect("open a channel");
+        let connection = amqp::connect(&url, "dms-test-meter")
+            .await
+            .expect("connect to RabbitMQ on 127.0.0.1:5672");
+        let channel = amqp::confirm_channel(&connection)
+            .await
+            .expect("open a channel");
         let topology = Topology::new(prefix);
-        topology.declare(&channel).await.expect("declare the topology");
-        Meter { connection, channel, topology }
+        topology
+            .declare(&channel)
+            .await
+            .expect("declare the topology");
+        Meter {
+            connection,
+            channel,
+            topology,
+        }
     }
 
     /// Connects without declaring anything; `None` when the broker is unreachable.
@@ -145,7 +177,11 @@ impl Meter {
         let url = SecretString::from(amqp_url());
         let connection = amqp::connect(&url, "dms-test-cleanup").await.ok()?;
         let channel = connection.create_channel().await.ok()?;
-        Some(Meter { connection, channel, topology: Topology::new(prefix) })
+        Some(Meter {
+            connection,
+            channel,
+            topology: Topology::new(prefix),
+        })
     }
 
     /// Publishes raw bodies to the readings exchange and waits for the confirms.
@@ -166,11 +202,25 @@ impl Meter {
     /// Deletes every exchange and queue of the test's prefix.
     pub async fn delete_topology(&self) {
         let topology = &self.topology;
-        for queue in [topology.ingest_queue(), topology.dead_letter_queue(), topology.bot_queue()] {
-            let _ = self.channel.queue_delete(&queue, QueueDeleteOptions::default()).await;
+        for queue in [
+            topology.ingest_queue(),
+            topology.dead_letter_queue(),
+            topology.bot_queue(),
+        ] {
+            let _ = self
+                .channel
+                .queue_delete(&queue, QueueDeleteOptions::default())
+                .await;
         }
-        for exchange in [topology.readings_exchange(), topology.dead_letter_exchange(), topology.events_exchange()] {
-            let _ = self.channel.exchange_delete(&exchange, ExchangeDeleteOptions::default()).await;
+        for exchange in [
+            topology.readings_exchange(),
+            topology.dead_letter_exchange(),
+            topology.events_exchange(),
+        ] {
+            let _ = self
+                .channel
+                .exchange_delete(&exchange, ExchangeDeleteOptions::default())
+                .await;
         }
     }
 }
@@ -186,7 +236,10 @@ where
         if let Some(value) = check().await {
             return value;
         }
-        assert!(tokio::time::Instant::now() < deadline, "timed out after {timeout:?} waiting for {what}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

@@ -21,7 +21,8 @@ fn component_imports(path: &Path) -> BTreeSet<String> {
     let mut depth = 0usize;
     for payload in wasmparser::Parser::new(0).parse_all(&bytes) {
         match payload.expect("a valid component") {
-            wasmparser::Payload::ModuleSection { .. } | wasmparser::Payload::ComponentSection { .. } => depth += 1,
+            wasmparser::Payload::ModuleSection { .. }
+            | wasmparser::Payload::ComponentSection { .. } => depth += 1,
             wasmparser::Payload::End(_) => depth = depth.saturating_sub(1),
             wasmparser::Payload::ComponentImportSection(reader) if depth == 0 => {
                 for import in reader {
@@ -50,20 +51,32 @@ fn world_imports(wit: &str, world: &str) -> BTreeSet<String> {
 
 /// The world each component is built against, from `[package.metadata.dms]`.
 fn component_world(crate_dir: &Path) -> String {
-    let manifest: toml::Value = toml::from_str(&std::fs::read_to_string(crate_dir.join("Cargo.toml")).unwrap()).unwrap();
+    let manifest: toml::Value =
+        toml::from_str(&std::fs::read_to_string(crate_dir.join("Cargo.toml")).unwrap()).unwrap();
     manifest["package"]["metadata"]["dms"]["world"]
         .as_str()
-        .unwrap_or_else(|| panic!("{} names no [package.metadata.dms] world", crate_dir.display()))
+        .unwrap_or_else(|| {
+            panic!(
+                "{} names no [package.metadata.dms] world",
+                crate_dir.display()
+            )
+        })
         .to_owned()
 }
 
 fn spin_components() -> Vec<(String, PathBuf)> {
-    let manifest: toml::Value = toml::from_str(&std::fs::read_to_string(root().join("spin.toml")).unwrap()).unwrap();
+    let manifest: toml::Value =
+        toml::from_str(&std::fs::read_to_string(root().join("spin.toml")).unwrap()).unwrap();
     manifest["component"]
         .as_table()
         .unwrap()
         .iter()
-        .map(|(name, component)| (name.clone(), root().join(component["source"].as_str().unwrap())))
+        .map(|(name, component)| {
+            (
+                name.clone(),
+                root().join(component["source"].as_str().unwrap()),
+            )
+        })
         .collect()
 }
 

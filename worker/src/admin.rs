@@ -82,10 +82,14 @@ pub async fn create_admin(
 pub fn generate_keys(kid: &str) -> anyhow::Result<String> {
     use base64::Engine;
     let mut seed = [0u8; 32];
-    getrandom::fill(&mut seed).map_err(|err| anyhow::anyhow!("Failed to read random bytes: {err}"))?;
+    getrandom::fill(&mut seed)
+        .map_err(|err| anyhow::anyhow!("Failed to read random bytes: {err}"))?;
     let signing = ed25519_dalek::SigningKey::from_bytes(&seed);
     let jwks = dms_platform::auth::Jwks {
-        keys: vec![dms_platform::auth::Jwk::from_key(kid, &signing.verifying_key())],
+        keys: vec![dms_platform::auth::Jwk::from_key(
+            kid,
+            &signing.verifying_key(),
+        )],
     };
     let seed_text = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(seed);
     Ok(format!(

@@ -69,15 +69,30 @@ impl Topology {
             ..ExchangeDeclareOptions::default()
         };
         channel
-            .exchange_declare(&self.readings_exchange(), ExchangeKind::Direct, durable, FieldTable::default())
+            .exchange_declare(
+                &self.readings_exchange(),
+                ExchangeKind::Direct,
+                durable,
+                FieldTable::default(),
+            )
             .await
             .context("Failed to declare the readings exchange")?;
         channel
-            .exchange_declare(&self.dead_letter_exchange(), ExchangeKind::Fanout, durable, FieldTable::default())
+            .exchange_declare(
+                &self.dead_letter_exchange(),
+                ExchangeKind::Fanout,
+                durable,
+                FieldTable::default(),
+            )
             .await
             .context("Failed to declare the dead-letter exchange")?;
         channel
-            .exchange_declare(&self.events_exchange(), ExchangeKind::Topic, durable, FieldTable::default())
+            .exchange_declare(
+                &self.events_exchange(),
+                ExchangeKind::Topic,
+                durable,
+                FieldTable::default(),
+            )
             .await
             .context("Failed to declare the events exchange")?;
 
@@ -95,7 +110,13 @@ impl Topology {
             .await
             .context("Failed to declare the ingest queue")?;
         channel
-            .queue_bind(&self.ingest_queue(), &self.readings_exchange(), READING_KEY, QueueBindOptions::default(), FieldTable::default())
+            .queue_bind(
+                &self.ingest_queue(),
+                &self.readings_exchange(),
+                READING_KEY,
+                QueueBindOptions::default(),
+                FieldTable::default(),
+            )
             .await
             .context("Failed to bind the ingest queue")?;
         channel
@@ -103,7 +124,13 @@ impl Topology {
             .await
             .context("Failed to declare the dead-letter queue")?;
         channel
-            .queue_bind(&self.dead_letter_queue(), &self.dead_letter_exchange(), "", QueueBindOptions::default(), FieldTable::default())
+            .queue_bind(
+                &self.dead_letter_queue(),
+                &self.dead_letter_exchange(),
+                "",
+                QueueBindOptions::default(),
+                FieldTable::default(),
+            )
             .await
             .context("Failed to bind the dead-letter queue")?;
         channel
@@ -111,7 +138,13 @@ impl Topology {
             .await
             .context("Failed to declare the bot queue")?;
         channel
-            .queue_bind(&self.bot_queue(), &self.events_exchange(), "chat.message", QueueBindOptions::default(), FieldTable::default())
+            .queue_bind(
+                &self.bot_queue(),
+                &self.events_exchange(),
+                "chat.message",
+                QueueBindOptions::default(),
+                FieldTable::default(),
+            )
             .await
             .context("Failed to bind the bot queue")?;
         Ok(())
@@ -120,7 +153,10 @@ impl Topology {
 
 fn quorum_arguments() -> FieldTable {
     let mut arguments = FieldTable::default();
-    arguments.insert("x-queue-type".into(), AMQPValue::LongString("quorum".into()));
+    arguments.insert(
+        "x-queue-type".into(),
+        AMQPValue::LongString("quorum".into()),
+    );
     arguments
 }
 
@@ -180,7 +216,10 @@ pub async fn connect_with_backoff(
 /// # Errors
 /// When the channel cannot be opened.
 pub async fn confirm_channel(connection: &Connection) -> anyhow::Result<Channel> {
-    let channel = connection.create_channel().await.context("Failed to open a channel")?;
+    let channel = connection
+        .create_channel()
+        .await
+        .context("Failed to open a channel")?;
     channel
         .confirm_select(ConfirmSelectOptions::default())
         .await
@@ -209,14 +248,22 @@ pub async fn publish_confirmed(
     let mut confirms = Vec::new();
     for (routing_key, body, properties) in messages {
         let confirm = channel
-            .basic_publish(exchange, &routing_key, BasicPublishOptions::default(), &body, properties)
+            .basic_publish(
+                exchange,
+                &routing_key,
+                BasicPublishOptions::default(),
+                &body,
+                properties,
+            )
             .await
             .context("Failed to publish")?;
         confirms.push(confirm);
     }
     let count = confirms.len();
     for confirm in confirms {
-        let confirmation = confirm.await.context("Failed to receive a publisher confirm")?;
+        let confirmation = confirm
+            .await
+            .context("Failed to receive a publisher confirm")?;
         if confirmation.is_nack() {
             bail!("the broker rejected a message (negative acknowledgement)");
         }

@@ -83,7 +83,12 @@ pub enum Role {
 #[derive(Debug, Clone, Args)]
 pub struct BrokerOptions {
     /// AMQP URL of RabbitMQ.
-    #[arg(long, env = "AMQP_URL", hide_env_values = true, default_value = "amqp://guest:guest@127.0.0.1:5672/%2f")]
+    #[arg(
+        long,
+        env = "AMQP_URL",
+        hide_env_values = true,
+        default_value = "amqp://guest:guest@127.0.0.1:5672/%2f"
+    )]
     pub amqp_url: SecretString,
     /// Prefix of every exchange and queue name.
     #[arg(long, env = "AMQP_PREFIX", default_value = "dms")]
@@ -97,7 +102,12 @@ pub struct RunOptions {
     #[command(flatten)]
     pub broker: BrokerOptions,
     /// Roles to run, comma-separated. The chat role needs JWT_VERIFYING_KEYS.
-    #[arg(long, env = "WORKER_ROLES", value_delimiter = ',', default_value = "ingest,relay,simulator,bot,chat")]
+    #[arg(
+        long,
+        env = "WORKER_ROLES",
+        value_delimiter = ',',
+        default_value = "ingest,relay,simulator,bot,chat"
+    )]
     pub roles: Vec<Role>,
     /// Address of the HTTP listener: Socket.IO at /socket.io/, and /healthz,
     /// /readyz and /metrics. Port 0 picks a free port.
@@ -153,10 +163,18 @@ pub struct SimulatorOptions {
 #[derive(Debug, Clone, Args)]
 pub struct AiOptions {
     /// Base URL of an OpenAI-compatible API (chat completions at /chat/completions).
-    #[arg(long, env = "AI_BASE_URL", default_value = "https://router.huggingface.co/v1")]
+    #[arg(
+        long,
+        env = "AI_BASE_URL",
+        default_value = "https://router.huggingface.co/v1"
+    )]
     pub ai_base_url: String,
     /// Model name sent with each request.
-    #[arg(long, env = "AI_MODEL", default_value = "meta-llama/Llama-3.1-8B-Instruct")]
+    #[arg(
+        long,
+        env = "AI_MODEL",
+        default_value = "meta-llama/Llama-3.1-8B-Instruct"
+    )]
     pub ai_model: String,
     /// Bearer token of the AI API; without one the bot hands unmatched questions to
     /// a human at once.

@@ -65,6 +65,9 @@ pub async fn create_if_missing(url: &SecretString) -> anyhow::Result<()> {
 /// # Errors
 /// When a migration fails or an applied one was changed.
 pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
-    MIGRATOR.run(pool).await.context("Failed to apply migrations")?;
+    MIGRATOR
+        .run(pool)
+        .await
+        .context("Failed to apply migrations")?;
     Ok(())
 }

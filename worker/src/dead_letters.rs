@@ -25,11 +25,18 @@ pub struct DeadLetter {
 ///
 /// # Errors
 /// When the broker fails.
-pub async fn fetch(channel: &lapin::Channel, topology: &Topology, limit: usize) -> anyhow::Result<Vec<DeadLetter>> {
+pub async fn fetch(
+    channel: &lapin::Channel,
+    topology: &Topology,
+    limit: usize,
+) -> anyhow::Result<Vec<DeadLetter>> {
     let mut letters = Vec::new();
     while letters.len() < limit {
         let Some(message) = channel
-            .basic_get(&topology.dead_letter_queue(), BasicGetOptions { no_ack: false })
+            .basic_get(
+                &topology.dead_letter_queue(),
+                BasicGetOptions { no_ack: false },
+            )
             .await
             .context("Failed to read the dead-letter queue")?
         else {
@@ -61,7 +68,13 @@ pub async fn fetch(channel: &lapin::Channel, topology: &Topology, limit: usize) 
 pub async fn requeue(channel: &lapin::Channel, letters: &[DeadLetter]) -> anyhow::Result<()> {
     for letter in letters {
         channel
-            .basic_nack(letter.delivery_tag, BasicNackOptions { multiple: false, requeue: true })
+            .basic_nack(
+                letter.delivery_tag,
+                BasicNackOptions {
+                    multiple: false,
+                    requeue: true,
+                },
+            )
             .await
             .context("Failed to return a message to the dead-letter queue")?;
     }
@@ -73,10 +86,20 @@ pub async fn requeue(channel: &lapin::Channel, letters: &[DeadLetter]) -> anyhow
 ///
 /// # Errors
 /// When publishing fails; then nothing was removed.
-pub async fn replay(channel: &lapin::Channel, topology: &Topology, chosen: &[DeadLetter]) -> anyhow::Result<usize> {
+pub async fn replay(
+    channel: &lapin::Channel,
+    topology: &Topology,
+    chosen: &[DeadLetter],
+) -> anyhow::Result<usize> {
     let messages: Vec<_> = chosen
         .iter()
-        .map(|letter| (READING_KEY.to_owned(), letter.body.clone(), amqp::json_properties()))
+        .map(|letter| {
+            (
+                READING_KEY.to_owned(),
+                letter.body.clone(),
+                amqp::json_properties(),
+            )
+        })
         .collect();
     amqp::publish_confirmed(channel, &topology.readings_exchange(), messages).await?;
     for letter in chosen {

@@ -48,10 +48,16 @@ pub fn read_file(path: &Path) -> anyhow::Result<(Vec<NumberedReading>, Vec<Rejec
         .flexible(true)
         .from_path(path)
         .with_context(|| format!("Failed to open {}", path.display()))?;
-    let header = reader.headers().context("Failed to read the header")?.clone();
+    let header = reader
+        .headers()
+        .context("Failed to read the header")?
+        .clone();
     let expected = ["device_id", "measured_at", "kwh"];
     if header.iter().collect::<Vec<_>>() != expected {
-        bail!("the header must be `device_id,measured_at,kwh`, found `{}`", header.iter().collect::<Vec<_>>().join(","));
+        bail!(
+            "the header must be `device_id,measured_at,kwh`, found `{}`",
+            header.iter().collect::<Vec<_>>().join(",")
+        );
     }
     let now = chrono::Utc::now();
     let mut valid = Vec::new();
@@ -62,16 +68,21 @@ pub fn read_file(path: &Path) -> anyhow::Result<(Vec<NumberedReading>, Vec<Rejec
             Ok(record) => record,
             Err(err) => {
                 let line = err.position().map_or(0, csv::Position::line);
-                rejected.push(RejectedRow { line, reason: format!("unreadable row: {err}") });
+                rejected.push(RejectedRow {
+                    line,
+                    reason: format!("unreadable row: {err}"),
+                });
                 continue;
             }
         };
         let line = record.position().map_or(0, csv::Position::line);
         match parse_row(&record, now) {
-            Ok(reading) if !seen.insert((reading.device_id, reading.measured_at)) => rejected.push(RejectedRow {
-                line,
-                reason: "repeats an earlier row's device_id and measured_at".into(),
-            }),
+            Ok(reading) if !seen.insert((reading.device_id, reading.measured_at)) => {
+                rejected.push(RejectedRow {
+                    line,
+                    reason: "repeats an earlier row's device_id and measured_at".into(),
+                })
+            }
             Ok(reading) => valid.push((line, reading)),
             Err(reason) => rejected.push(RejectedRow { line, reason }),
         }
@@ -79,7 +90,10 @@ pub fn read_file(path: &Path) -> anyhow::Result<(Vec<NumberedReading>, Vec<Rejec
     Ok((valid, rejected))
 }
 
-fn parse_row(record: &csv::StringRecord, now: chrono::DateTime<chrono::Utc>) -> Result<Reading, String> {
+fn parse_row(
+    record: &csv::StringRecord,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Reading, String> {
     if record.len() != 3 {
         return Err(format!("expected 3 fields, found {}", record.len()));
     }
@@ -87,7 +101,9 @@ fn parse_row(record: &csv::StringRecord, now: chrono::DateTime<chrono::Utc>) -> 
     if kwh.is_empty() {
         return Err("kwh is missing".into());
     }
-    if serde_json::from_str::<serde_json::Number>(kwh).is_err() && RawValue::from_string(kwh.to_owned()).is_err() {
+    if serde_json::from_str::<serde_json::Number>(kwh).is_err()
+        && RawValue::from_string(kwh.to_owned()).is_err()
+    {
         return Err(format!("kwh {kwh:?} is not a number"));
     }
     // The row becomes the JSON reading the consumer would get, so both apply the
@@ -97,7 +113,8 @@ fn parse_row(record: &csv::StringRecord, now: chrono::DateTime<chrono::Utc>) -> 
         serde_json::to_string(&record[0]).map_err(|err| err.to_string())?,
         serde_json::to_string(&record[1]).map_err(|err| err.to_string())?,
     );
-    let raw: Box<RawValue> = serde_json::from_str(&object).map_err(|_| format!("kwh {kwh:?} is not a number"))?;
+    let raw: Box<RawValue> =
+        serde_json::from_str(&object).map_err(|_| format!("kwh {kwh:?} is not a number"))?;
     readings::parse_one(&raw, now).map_err(|rejected| rejected.reason)
 }
 
@@ -110,20 +127,30 @@ pub async fn reject_unknown_devices(
     valid: Vec<(u64, Reading)>,
     rejected: &mut Vec<RejectedRow>,
 ) -> anyhow::Result<Vec<Reading>> {
-    let ids: Vec<Uuid> = valid.iter().map(|(_, reading)| reading.device_id).collect::<HashSet<_>>().into_iter().collect();
-    let known: HashSet<Uuid> = sqlx::query_scalar("select device_id from device where device_id = any($1) and deleted_at is null")
-        .bind(&ids)
-        .fetch_all(pool)
-        .await
-        .context("Failed to look up the devices")?
+    let ids: Vec<Uuid> = valid
+        .iter()
+        .map(|(_, reading)| reading.device_id)
+        .collect::<HashSet<_>>()
         .into_iter()
         .collect();
+    let known: HashSet<Uuid> = sqlx::query_scalar(
+        "select device_id from device where device_id = any($1) and deleted_at is null",
+    )
+    .bind(&ids)
+    .fetch_all(pool)
+    .await
+    .context("Failed to look up the devices")?
+    .into_iter()
+    .collect();
     let mut kept = Vec::new();
     for (line, reading) in valid {
         if known.contains(&reading.device_id) {
             kept.push(reading);
         } else {
-            rejected.push(RejectedRow { line, reason: format!("unknown device {}", reading.device_id) });
+            rejected.push(RejectedRow {
+                line,
+                reason: format!("unknown device {}", reading.device_id),
+            });
         }
     }
     Ok(kept)
@@ -135,11 +162,22 @@ pub async fn reject_unknown_devices(
 /// # Errors
 /// When publishing fails; readings of confirmed rounds stay published, and
 /// publishing the file again is harmless because repeats change nothing.
-pub async fn publish(channel: &lapin::Channel, topology: &Topology, readings: &[Reading], show_progress: bool) -> anyhow::Result<usize> {
-    let progress = if show_progress { ProgressBar::new(readings.len() as u64) } else { ProgressBar::hidden() };
+pub async fn publish(
+    channel: &lapin::Channel,
+    topology: &Topology,
+    readings: &[Reading],
+    show_progress: bool,
+) -> anyhow::Result<usize> {
+    let progress = if show_progress {
+        ProgressBar::new(readings.len() as u64)
+    } else {
+        ProgressBar::hidden()
+    };
     progress.set_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} readings published ({per_sec}, {eta} left)")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} readings published ({per_sec}, {eta} left)",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let mut published = 0;
     for round in readings.chunks(MAX_READINGS_PER_MESSAGE * MESSAGES_PER_ROUND) {
@@ -148,8 +186,15 @@ pub async fn publish(channel: &lapin::Channel, topology: &Topology, readings: &[
             .map(|chunk| {
                 let body: Vec<serde_json::Value> = chunk.iter().map(reading_json).collect();
                 let mut headers = FieldTable::default();
-                headers.insert(PUBLISHED_AT_HEADER.into(), AMQPValue::LongLongInt(chrono::Utc::now().timestamp_millis()));
-                (READING_KEY.to_owned(), serde_json::to_vec(&body).unwrap_or_default(), amqp::json_properties().with_headers(headers))
+                headers.insert(
+                    PUBLISHED_AT_HEADER.into(),
+                    AMQPValue::LongLongInt(chrono::Utc::now().timestamp_millis()),
+                );
+                (
+                    READING_KEY.to_owned(),
+                    serde_json::to_vec(&body).unwrap_or_default(),
+                    amqp::json_properties().with_headers(headers),
+                )
             })
             .collect();
         amqp::publish_confirmed(channel, &topology.readings_exchange(), messages).await?;

@@ -55,7 +55,8 @@ pub async fn run(
     tracing::info!(queue = %settings.topology.ingest_queue(), batch_size = settings.batch_size, "ingest consumer starting");
     let mut delay = Duration::from_millis(500);
     while !stop.is_cancelled() {
-        let Ok(connection) = amqp::connect_with_backoff(&amqp_url, "dms-ingest", &stop).await else {
+        let Ok(connection) = amqp::connect_with_backoff(&amqp_url, "dms-ingest", &stop).await
+        else {
             break;
         };
         let started = Instant::now();
@@ -97,7 +98,12 @@ async fn consume(
         .context("Failed to set the prefetch count")?;
     let consumer_tag = format!("dms-ingest-{}", uuid::Uuid::new_v4().simple());
     let mut consumer = channel
-        .basic_consume(&settings.topology.ingest_queue(), &consumer_tag, BasicConsumeOptions::default(), FieldTable::default())
+        .basic_consume(
+            &settings.topology.ingest_queue(),
+            &consumer_tag,
+            BasicConsumeOptions::default(),
+            FieldTable::default(),
+        )
         .await
         .context("Failed to start consuming")?;
     tracing::info!(consumer_tag, prefetch, "consuming readings");
@@ -123,10 +129,19 @@ async fn consume(
         let started = Instant::now();
         let (messages, readings) = (batch.deliveries.len(), batch.readings);
         process_batch(&channel, pool, settings, metrics, stop, batch).await?;
-        metrics.ingest_batch_seconds.observe(started.elapsed().as_secs_f64());
-        tracing::debug!(messages, readings, elapsed_ms = started.elapsed().as_secs_f64() * 1000.0, "batch stored");
+        metrics
+            .ingest_batch_seconds
+            .observe(started.elapsed().as_secs_f64());
+        tracing::debug!(
+            messages,
+            readings,
+            elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+            "batch stored"
+        );
         if stop.is_cancelled() {
-            let _ = channel.basic_cancel(&consumer_tag, BasicCancelOptions::default()).await;
+            let _ = channel
+                .basic_cancel(&consumer_tag, BasicCancelOptions::default())
+                .await;
             return Ok(());
         }
     }
@@ -143,9 +158,17 @@ impl Batch {
     fn push(&mut self, delivery: Delivery) {
         // An array counts by its commas, roughly one per reading; exact counts come
         // from parsing, which happens once the batch is complete.
-        let first = delivery.data.iter().find(|byte| !byte.is_ascii_whitespace());
+        let first = delivery
+            .data
+            .iter()
+            .find(|byte| !byte.is_ascii_whitespace());
         self.readings += if first == Some(&b'[') {
-            delivery.data.iter().filter(|byte| **byte == b'{').count().max(1)
+            delivery
+                .data
+                .iter()
+                .filter(|byte| **byte == b'{')
+                .count()
+                .max(1)
         } else {
             1
         };
@@ -178,7 +201,10 @@ async fn process_batch(
             }
             Err(reason) => {
                 dead_letters.push((delivery.data.clone(), reason));
-                parsed.push(Parsed { valid: Vec::new(), rejected: Vec::new() });
+                parsed.push(Parsed {
+                    valid: Vec::new(),
+                    rejected: Vec::new(),
+                });
             }
         }
     }
@@ -187,13 +213,20 @@ async fn process_batch(
             dead_letters.push((rejected.raw.clone().into_bytes(), rejected.reason.clone()));
         }
     }
-    let valid: Vec<Reading> = parsed.iter().flat_map(|message| message.valid.iter().cloned()).collect();
-    metrics.readings_rejected.inc_by((dead_letters.len()) as u64);
+    let valid: Vec<Reading> = parsed
+        .iter()
+        .flat_map(|message| message.valid.iter().cloned())
+        .collect();
+    metrics
+        .readings_rejected
+        .inc_by((dead_letters.len()) as u64);
 
     if !valid.is_empty() {
         let stored = match store_with_retry(pool, &valid, stop).await {
             Ok(stored) => stored,
-            Err(StoreError::Stopped) => bail!("stopped before the batch could be stored; it will be redelivered"),
+            Err(StoreError::Stopped) => {
+                bail!("stopped before the batch could be stored; it will be redelivered")
+            }
             Err(StoreError::Rejected(err)) => {
                 tracing::error!(error.message = %err, readings = valid.len(), "the database rejected a batch; storing its messages one by one");
                 store_each(pool, &parsed, stop, &mut dead_letters).await?
@@ -209,31 +242,46 @@ async fn process_batch(
                 }
                 Outcome::UnknownDevice => {
                     metrics.readings_rejected.inc();
-                    dead_letters.push((reading_json(reading), format!("unknown device {}", reading.device_id)));
+                    dead_letters.push((
+                        reading_json(reading),
+                        format!("unknown device {}", reading.device_id),
+                    ));
                 }
             };
         }
         if stored.alerts_raised > 0 {
             metrics.alerts_raised.inc_by(stored.alerts_raised);
             if let Some(published_at) = batch.deliveries.iter().filter_map(published_at).max() {
-                let latency = (chrono::Utc::now() - published_at).num_microseconds().unwrap_or(0);
-                metrics.alert_latency_seconds.observe(latency as f64 / 1_000_000.0);
+                let latency = (chrono::Utc::now() - published_at)
+                    .num_microseconds()
+                    .unwrap_or(0);
+                metrics
+                    .alert_latency_seconds
+                    .observe(latency as f64 / 1_000_000.0);
             }
         }
     }
 
     if !dead_letters.is_empty() {
         dead_letter(channel, &settings.topology, &dead_letters).await?;
-        metrics.messages_dead_lettered.inc_by(dead_letters.len() as u64);
+        metrics
+            .messages_dead_lettered
+            .inc_by(dead_letters.len() as u64);
         for (_, reason) in dead_letters.iter().take(3) {
             tracing::warn!(reason = %reason, "reading dead-lettered");
         }
         if dead_letters.len() > 3 {
-            tracing::warn!(more = dead_letters.len() - 3, "further readings dead-lettered");
+            tracing::warn!(
+                more = dead_letters.len() - 3,
+                "further readings dead-lettered"
+            );
         }
     }
 
-    let last = batch.deliveries.last().context("a batch has at least one delivery")?;
+    let last = batch
+        .deliveries
+        .last()
+        .context("a batch has at least one delivery")?;
     channel
         .basic_ack(last.delivery_tag, BasicAckOptions { multiple: true })
         .await
@@ -258,7 +306,9 @@ async fn store_each(
                 outcomes.extend(stored.outcomes);
                 alerts_raised += stored.alerts_raised;
             }
-            Err(StoreError::Stopped) => bail!("stopped before the batch could be stored; it will be redelivered"),
+            Err(StoreError::Stopped) => {
+                bail!("stopped before the batch could be stored; it will be redelivered")
+            }
             Err(StoreError::Rejected(err)) => {
                 for reading in &message.valid {
                     dead_letters.push((reading_json(reading), format!("storage failed: {err}")));
@@ -267,7 +317,10 @@ async fn store_each(
             }
         }
     }
-    Ok(Stored { outcomes, alerts_raised })
+    Ok(Stored {
+        outcomes,
+        alerts_raised,
+    })
 }
 
 fn split(items: Vec<Result<Reading, Rejected>>) -> (Vec<Reading>, Vec<Rejected>) {
@@ -308,16 +361,26 @@ fn published_at(delivery: &Delivery) -> Option<chrono::DateTime<chrono::Utc>> {
 
 /// Publishes rejected readings (or whole messages) to the dead-letter exchange,
 /// each with its reason, and waits for the confirms.
-async fn dead_letter(channel: &Channel, topology: &Topology, items: &[(Vec<u8>, String)]) -> anyhow::Result<()> {
-    let messages: Vec<_> = items.iter().map(|(body, reason)| {
-        let mut headers = FieldTable::default();
-        headers.insert(REJECT_REASON_HEADER.into(), AMQPValue::LongString(reason.clone().into()));
-        (
-            amqp::READING_KEY.to_owned(),
-            body.clone(),
-            amqp::json_properties().with_headers(headers),
-        )
-    }).collect();
+async fn dead_letter(
+    channel: &Channel,
+    topology: &Topology,
+    items: &[(Vec<u8>, String)],
+) -> anyhow::Result<()> {
+    let messages: Vec<_> = items
+        .iter()
+        .map(|(body, reason)| {
+            let mut headers = FieldTable::default();
+            headers.insert(
+                REJECT_REASON_HEADER.into(),
+                AMQPValue::LongString(reason.clone().into()),
+            );
+            (
+                amqp::READING_KEY.to_owned(),
+                body.clone(),
+                amqp::json_properties().with_headers(headers),
+            )
+        })
+        .collect();
     amqp::publish_confirmed(channel, &topology.dead_letter_exchange(), messages)
         .await
         .context("Failed to dead-letter rejected readings")?;
@@ -345,7 +408,11 @@ pub enum StoreError {
 /// # Errors
 /// When `stop` is cancelled before the batch could be stored, or the database
 /// rejects the statement for a reason that retrying cannot fix.
-pub async fn store_with_retry(pool: &PgPool, batch: &[Reading], stop: &CancellationToken) -> Result<Stored, StoreError> {
+pub async fn store_with_retry(
+    pool: &PgPool,
+    batch: &[Reading],
+    stop: &CancellationToken,
+) -> Result<Stored, StoreError> {
     let mut delay = Duration::from_millis(100);
     let mut attempt = 1u32;
     loop {
@@ -371,7 +438,12 @@ pub async fn store_with_retry(pool: &PgPool, batch: &[Reading], stop: &Cancellat
 /// Any database error.
 pub async fn store(pool: &PgPool, batch: &[Reading]) -> Result<Stored, sqlx::Error> {
     let [device_ids, times, kwhs] = readings::ingest_params(batch);
-    let rows: Vec<(String, Option<uuid::Uuid>, Option<chrono::NaiveDateTime>, i64)> = sqlx::query_as(&readings::ingest_sql())
+    let rows: Vec<(
+        String,
+        Option<uuid::Uuid>,
+        Option<chrono::NaiveDateTime>,
+        i64,
+    )> = sqlx::query_as(&readings::ingest_sql())
         .bind(device_ids)
         .bind(times)
         .bind(kwhs)
@@ -379,11 +451,16 @@ pub async fn store(pool: &PgPool, batch: &[Reading]) -> Result<Stored, sqlx::Err
         .await?;
     let rows = rows
         .into_iter()
-        .map(|(kind, device_id, measured_at, count)| readings::IngestRow::from_columns(&kind, device_id, measured_at, count))
+        .map(|(kind, device_id, measured_at, count)| {
+            readings::IngestRow::from_columns(&kind, device_id, measured_at, count)
+        })
         .collect::<Result<Vec<_>, _>>()
         .map_err(|err| sqlx::Error::Decode(err.into()))?;
     let summary = readings::summarize(batch, &rows);
-    Ok(Stored { outcomes: summary.outcomes, alerts_raised: summary.alerts_raised })
+    Ok(Stored {
+        outcomes: summary.outcomes,
+        alerts_raised: summary.alerts_raised,
+    })
 }
 
 /// Whether a failed statement may succeed when tried again: lost or refused
@@ -391,12 +468,19 @@ pub async fn store(pool: &PgPool, batch: &[Reading]) -> Result<Stored, sqlx::Err
 /// termination of the backend.
 pub fn is_transient(err: &sqlx::Error) -> bool {
     match err {
-        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed | sqlx::Error::Tls(_) => true,
+        sqlx::Error::Io(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::Tls(_) => true,
         sqlx::Error::Database(db) => {
             let code = db.code().unwrap_or_default();
             // 40001 serialization, 40P01 deadlock, 57P01..57P03 shutdown and
             // termination, 08xxx connection exceptions, 53300 too many connections.
-            matches!(code.as_ref(), "40001" | "40P01" | "57P01" | "57P02" | "57P03" | "53300") || code.starts_with("08")
+            matches!(
+                code.as_ref(),
+                "40001" | "40P01" | "57P01" | "57P02" | "57P03" | "53300"
+            ) || code.starts_with("08")
         }
         sqlx::Error::Protocol(_) => true,
         _ => false,

@@ -22,7 +22,12 @@ pub struct Leadership {
 
 impl Leadership {
     /// Waits until this replica holds the lock `key`; `None` when stopped first.
-    pub async fn acquire(pool: &PgPool, key: i64, role: &'static str, stop: &CancellationToken) -> Option<Leadership> {
+    pub async fn acquire(
+        pool: &PgPool,
+        key: i64,
+        role: &'static str,
+        stop: &CancellationToken,
+    ) -> Option<Leadership> {
         let mut announced = false;
         loop {
             match try_lock(pool, key).await {
@@ -39,7 +44,9 @@ impl Leadership {
                     announced = true;
                 }
                 Ok(None) => {}
-                Err(err) => tracing::warn!(role, error.message = %format!("{err:#}"), "leadership check failed; retrying"),
+                Err(err) => {
+                    tracing::warn!(role, error.message = %format!("{err:#}"), "leadership check failed; retrying")
+                }
             }
             tokio::select! {
                 () = tokio::time::sleep(STANDBY_INTERVAL) => {}
@@ -65,7 +72,10 @@ impl Leadership {
     pub async fn release(self) {
         let mut connection = self.connection.into_inner();
         // The lock also ends with the connection, so a failure here changes nothing.
-        let _ = sqlx::query("select pg_advisory_unlock($1)").bind(self.key).execute(&mut connection).await;
+        let _ = sqlx::query("select pg_advisory_unlock($1)")
+            .bind(self.key)
+            .execute(&mut connection)
+            .await;
         let _ = connection.close().await;
         tracing::info!(role = self.role, "leadership released");
     }

@@ -4,8 +4,8 @@
 
 pub mod admin;
 pub mod amqp;
-pub mod bot;
 pub mod bootstrap;
+pub mod bot;
 pub mod configuration;
 pub mod database;
 pub mod dead_letters;

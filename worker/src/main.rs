@@ -7,7 +7,9 @@ use clap::Parser;
 use tokio_util::sync::CancellationToken;
 
 use dms_worker::amqp::{self, Topology};
-use dms_worker::configuration::{Cli, Command, DeadLettersAction, DeadLettersOptions, ImportOptions, SimulateOptions};
+use dms_worker::configuration::{
+    Cli, Command, DeadLettersAction, DeadLettersOptions, ImportOptions, SimulateOptions,
+};
 use dms_worker::simulator::{self, SimulatorSettings};
 use dms_worker::{admin, database, dead_letters, import, run, telemetry};
 
@@ -37,7 +39,8 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
         Command::CreateAdmin(options) => {
             let password = admin::read_password(&mut std::io::stdin().lock())?;
             let pool = database::connect(&options.database.database_url, 2).await?;
-            let id = admin::create_admin(&pool, &options.username, &options.email, &password).await?;
+            let id =
+                admin::create_admin(&pool, &options.username, &options.email, &password).await?;
             tracing::info!(user_id = %id, username = %options.username, "admin created");
             Ok(())
         }
@@ -48,10 +51,21 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
                 Some(created) => {
                     use secrecy::ExposeSecret;
                     match &created.admin_password {
-                        Some(password) => println!("admin: {} / {} (shown once; change it on the profile page)", created.admin_username, password.expose_secret()),
-                        None => println!("admin: {} / the password in DMS_ADMIN_PASSWORD", created.admin_username),
+                        Some(password) => println!(
+                            "admin: {} / {} (shown once; change it on the profile page)",
+                            created.admin_username,
+                            password.expose_secret()
+                        ),
+                        None => println!(
+                            "admin: {} / the password in DMS_ADMIN_PASSWORD",
+                            created.admin_username
+                        ),
                     }
-                    println!("demo client: {} / {} (shown once)", created.client_username, created.client_password.expose_secret());
+                    println!(
+                        "demo client: {} / {} (shown once)",
+                        created.client_username,
+                        created.client_password.expose_secret()
+                    );
                 }
             }
             Ok(())
@@ -79,9 +93,14 @@ async fn simulate(options: SimulateOptions) -> anyhow::Result<()> {
     });
     let settings = SimulatorSettings {
         topology: Topology::new(&options.broker.amqp_prefix),
-        interval: std::time::Duration::from_secs(options.simulator.simulator_interval_seconds.max(1)),
+        interval: std::time::Duration::from_secs(
+            options.simulator.simulator_interval_seconds.max(1),
+        ),
         backfill_days: options.simulator.simulator_backfill_days,
-        spike_probability: options.simulator.simulator_spike_probability.clamp(0.0, 1.0),
+        spike_probability: options
+            .simulator
+            .simulator_spike_probability
+            .clamp(0.0, 1.0),
         backfill_only: options.backfill_only,
     };
     simulator::run(pool, options.broker.amqp_url, settings, stop).await
@@ -124,9 +143,16 @@ async fn dead_letters_command(options: DeadLettersOptions) -> anyhow::Result<()>
         }
         DeadLettersAction::Replay { reason, limit } => {
             let letters = dead_letters::fetch(&channel, &topology, usize::MAX).await?;
-            let (chosen, kept): (Vec<_>, Vec<_>) = letters.into_iter().enumerate().partition(|(index, letter)| {
-                *index < limit && reason.as_deref().is_none_or(|text| letter.reason.contains(text))
-            });
+            let (chosen, kept): (Vec<_>, Vec<_>) =
+                letters
+                    .into_iter()
+                    .enumerate()
+                    .partition(|(index, letter)| {
+                        *index < limit
+                            && reason
+                                .as_deref()
+                                .is_none_or(|text| letter.reason.contains(text))
+                    });
             let chosen: Vec<_> = chosen.into_iter().map(|(_, letter)| letter).collect();
             let kept: Vec<_> = kept.into_iter().map(|(_, letter)| letter).collect();
             let replayed = dead_letters::replay(&channel, &topology, &chosen).await?;
@@ -135,6 +161,9 @@ async fn dead_letters_command(options: DeadLettersOptions) -> anyhow::Result<()>
             println!("left in the dead-letter queue: {}", kept.len());
         }
     }
-    connection.close(200, "done").await.context("Failed to close the connection")?;
+    connection
+        .close(200, "done")
+        .await
+        .context("Failed to close the connection")?;
     Ok(())
 }

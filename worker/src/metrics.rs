@@ -45,20 +45,56 @@ impl Metrics {
         let outbox_backlog = Gauge::<i64, AtomicI64>::default();
         let events_published = Counter::default();
         let sockets_connected = Gauge::<i64, AtomicI64>::default();
-        registry.register("readings_ingested", "Readings stored", readings_ingested.clone());
-        registry.register("readings_duplicate", "Readings that repeated a stored one and changed nothing", readings_duplicate.clone());
-        registry.register("readings_rejected", "Readings rejected as invalid or for an unknown device", readings_rejected.clone());
-        registry.register("dead_lettered_messages", "Messages sent to the dead-letter queue", messages_dead_lettered.clone());
-        registry.register("ingest_batch_seconds", "Time to store one batch and acknowledge it", ingest_batch_seconds.clone());
+        registry.register(
+            "readings_ingested",
+            "Readings stored",
+            readings_ingested.clone(),
+        );
+        registry.register(
+            "readings_duplicate",
+            "Readings that repeated a stored one and changed nothing",
+            readings_duplicate.clone(),
+        );
+        registry.register(
+            "readings_rejected",
+            "Readings rejected as invalid or for an unknown device",
+            readings_rejected.clone(),
+        );
+        registry.register(
+            "dead_lettered_messages",
+            "Messages sent to the dead-letter queue",
+            messages_dead_lettered.clone(),
+        );
+        registry.register(
+            "ingest_batch_seconds",
+            "Time to store one batch and acknowledge it",
+            ingest_batch_seconds.clone(),
+        );
         registry.register(
             "alert_latency_seconds",
             "From a reading's publish time (AMQP timestamp, whole seconds) to the commit of the alert it raised",
             alert_latency_seconds.clone(),
         );
-        registry.register("alerts_raised", "Alerts raised by this replica", alerts_raised.clone());
-        registry.register("outbox_backlog", "Outbox rows not yet published, as last seen by the relay", outbox_backlog.clone());
-        registry.register("events_published", "Outbox events published to the events exchange", events_published.clone());
-        registry.register("sockets_connected", "Socket.IO connections open on this replica", sockets_connected.clone());
+        registry.register(
+            "alerts_raised",
+            "Alerts raised by this replica",
+            alerts_raised.clone(),
+        );
+        registry.register(
+            "outbox_backlog",
+            "Outbox rows not yet published, as last seen by the relay",
+            outbox_backlog.clone(),
+        );
+        registry.register(
+            "events_published",
+            "Outbox events published to the events exchange",
+            events_published.clone(),
+        );
+        registry.register(
+            "sockets_connected",
+            "Socket.IO connections open on this replica",
+            sockets_connected.clone(),
+        );
         Metrics {
             registry: Arc::new(registry),
             readings_ingested,

@@ -50,15 +50,23 @@ pub fn router(state: OpsState) -> Router {
 }
 
 async fn healthz() -> impl IntoResponse {
-    (StatusCode::OK, axum::Json(serde_json::json!({"status": "ok"})))
+    (
+        StatusCode::OK,
+        axum::Json(serde_json::json!({"status": "ok"})),
+    )
 }
 
 async fn readyz(State(state): State<OpsState>) -> Response {
-    let database = tokio::time::timeout(PROBE_TIMEOUT, sqlx::query("select 1").execute(&state.pool))
-        .await
-        .is_ok_and(|result| result.is_ok());
+    let database =
+        tokio::time::timeout(PROBE_TIMEOUT, sqlx::query("select 1").execute(&state.pool))
+            .await
+            .is_ok_and(|result| result.is_ok());
     let broker = broker_ready(&state).await;
-    let status = if database && broker { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if database && broker {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     let word = |ok: bool| if ok { "ok" } else { "unreachable" };
     (
         status,
@@ -69,10 +77,18 @@ async fn readyz(State(state): State<OpsState>) -> Response {
 
 async fn broker_ready(state: &OpsState) -> bool {
     let mut broker = state.broker.lock().await;
-    if broker.as_ref().is_some_and(|connection| connection.status().connected()) {
+    if broker
+        .as_ref()
+        .is_some_and(|connection| connection.status().connected())
+    {
         return true;
     }
-    match tokio::time::timeout(PROBE_TIMEOUT, amqp::connect(&state.amqp_url, "dms-readiness")).await {
+    match tokio::time::timeout(
+        PROBE_TIMEOUT,
+        amqp::connect(&state.amqp_url, "dms-readiness"),
+    )
+    .await
+    {
         Ok(Ok(connection)) => {
             *broker = Some(connection);
             true
@@ -90,7 +106,10 @@ async fn broker_ready(state: &OpsState) -> bool {
 
 async fn metrics(State(state): State<OpsState>) -> Response {
     (
-        [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
         state.metrics.render(),
     )
         .into_response()

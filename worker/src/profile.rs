@@ -10,7 +10,18 @@ use chrono::{Datelike, NaiveDate, Weekday};
 const BUNDLED: &str = include_str!("../data/bdew_h25.csv");
 
 const MONTHS: [&str; 12] = [
-    "Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November", "Dezember",
+    "Januar",
+    "Februar",
+    "März",
+    "April",
+    "Mai",
+    "Juni",
+    "Juli",
+    "August",
+    "September",
+    "Oktober",
+    "November",
+    "Dezember",
 ];
 
 /// The profile's day types.
@@ -61,8 +72,18 @@ impl Profile {
     /// When the text does not have the layout of the H25 CSV.
     pub fn parse(text: &str) -> anyhow::Result<Profile> {
         let mut lines = text.lines();
-        let months: Vec<&str> = lines.next().context("missing month row")?.split(',').skip(1).collect();
-        let day_types: Vec<&str> = lines.next().context("missing day type row")?.split(',').skip(1).collect();
+        let months: Vec<&str> = lines
+            .next()
+            .context("missing month row")?
+            .split(',')
+            .skip(1)
+            .collect();
+        let day_types: Vec<&str> = lines
+            .next()
+            .context("missing day type row")?
+            .split(',')
+            .skip(1)
+            .collect();
         if months.len() != 36 || day_types.len() != 36 {
             bail!("expected 36 columns, found {}", months.len());
         }
@@ -83,9 +104,11 @@ impl Profile {
             let month = MONTHS
                 .iter()
                 .position(|name| *name == months[column])
-                .with_context(|| format!("unknown month {}", months[column]))? as u32
+                .with_context(|| format!("unknown month {}", months[column]))?
+                as u32
                 + 1;
-            let day_type = DayType::parse(day_types[column]).with_context(|| format!("unknown day type {}", day_types[column]))?;
+            let day_type = DayType::parse(day_types[column])
+                .with_context(|| format!("unknown day type {}", day_types[column]))?;
             columns.insert((month, day_type), series);
         }
         if columns.len() != 36 {
@@ -122,14 +145,26 @@ mod tests {
         let profile = Profile::bundled().unwrap();
         let monday = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
 
-        assert!((profile.quarter(monday, 0) - 20.126).abs() < 1e-9, "January working day, 00:00-00:15");
+        assert!(
+            (profile.quarter(monday, 0) - 20.126).abs() < 1e-9,
+            "January working day, 00:00-00:15"
+        );
         assert!(profile.peak_hour(monday) > profile.quarter(monday, 0) * 4.0);
     }
 
     #[test]
     fn day_types() {
-        assert_eq!(DayType::of(NaiveDate::from_ymd_opt(2026, 12, 5).unwrap()), DayType::Saturday);
-        assert_eq!(DayType::of(NaiveDate::from_ymd_opt(2026, 12, 6).unwrap()), DayType::Sunday);
-        assert_eq!(DayType::of(NaiveDate::from_ymd_opt(2026, 12, 7).unwrap()), DayType::Working);
+        assert_eq!(
+            DayType::of(NaiveDate::from_ymd_opt(2026, 12, 5).unwrap()),
+            DayType::Saturday
+        );
+        assert_eq!(
+            DayType::of(NaiveDate::from_ymd_opt(2026, 12, 6).unwrap()),
+            DayType::Sunday
+        );
+        assert_eq!(
+            DayType::of(NaiveDate::from_ymd_opt(2026, 12, 7).unwrap()),
+            DayType::Working
+        );
     }
 }

@@ -48,7 +48,8 @@ pub async fn run(
     tracing::info!(exchange = %topology.events_exchange(), "outbox relay starting");
     let mut delay = Duration::from_millis(500);
     while !stop.is_cancelled() {
-        let Some(leadership) = Leadership::acquire(&pool, RELAY_LOCK, "outbox relay", &stop).await else {
+        let Some(leadership) = Leadership::acquire(&pool, RELAY_LOCK, "outbox relay", &stop).await
+        else {
             break;
         };
         match relay(&pool, &amqp_url, &topology, &metrics, &stop, &leadership).await {
@@ -82,8 +83,13 @@ async fn relay(
     let connection = amqp::connect_with_backoff(amqp_url, "dms-relay", stop).await?;
     let channel = amqp::confirm_channel(&connection).await?;
     topology.declare(&channel).await?;
-    let mut listener = PgListener::connect_with(pool).await.context("Failed to open the NOTIFY listener")?;
-    listener.listen("dms_outbox").await.context("Failed to LISTEN dms_outbox")?;
+    let mut listener = PgListener::connect_with(pool)
+        .await
+        .context("Failed to open the NOTIFY listener")?;
+    listener
+        .listen("dms_outbox")
+        .await
+        .context("Failed to LISTEN dms_outbox")?;
     let mut last_cleanup = std::time::Instant::now() - Duration::from_secs(3600);
 
     loop {
@@ -142,21 +148,31 @@ async fn publish_pending(
         return Ok(0);
     }
 
-    let messages: Vec<_> = rows.iter().map(|row| {
-        let envelope = serde_json::json!({
-            "id": row.event_id,
-            "type": row.event_type,
-            "occurred_at": row.occurred_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-            "data": row.data,
-        });
-        let mut headers = FieldTable::default();
-        headers.insert("x-dms-event-type".into(), AMQPValue::LongString(row.event_type.clone().into()));
-        let properties = amqp::json_properties()
-            .with_message_id(row.event_id.to_string().into())
-            .with_type(row.event_type.clone().into())
-            .with_headers(headers);
-        (row.event_type.clone(), envelope.to_string().into_bytes(), properties)
-    }).collect();
+    let messages: Vec<_> = rows
+        .iter()
+        .map(|row| {
+            let envelope = serde_json::json!({
+                "id": row.event_id,
+                "type": row.event_type,
+                "occurred_at": row.occurred_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                "data": row.data,
+            });
+            let mut headers = FieldTable::default();
+            headers.insert(
+                "x-dms-event-type".into(),
+                AMQPValue::LongString(row.event_type.clone().into()),
+            );
+            let properties = amqp::json_properties()
+                .with_message_id(row.event_id.to_string().into())
+                .with_type(row.event_type.clone().into())
+                .with_headers(headers);
+            (
+                row.event_type.clone(),
+                envelope.to_string().into_bytes(),
+                properties,
+            )
+        })
+        .collect();
     amqp::publish_confirmed(channel, &topology.events_exchange(), messages).await?;
 
     let ids: Vec<i64> = rows.iter().map(|row| row.outbox_id).collect();
@@ -173,7 +189,10 @@ async fn publish_pending(
 
 async fn delete_old(pool: &PgPool) -> anyhow::Result<()> {
     let mut connection = pool.acquire().await.context("Failed to get a connection")?;
-    let connection = connection.acquire().await.context("Failed to get a connection")?;
+    let connection = connection
+        .acquire()
+        .await
+        .context("Failed to get a connection")?;
     let deleted = sqlx::query(
         "delete from outbox where published_at is not null and published_at < now() - make_interval(hours => $1)",
     )

@@ -7,8 +7,8 @@ use std::time::Duration;
 use anyhow::Context;
 use axum::http::{header, HeaderValue, Method};
 use tokio::task::JoinSet;
-use tower_http::cors::{AllowOrigin, CorsLayer};
 use tokio_util::sync::CancellationToken;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::amqp::Topology;
 use crate::bot::BotSettings;
@@ -37,7 +37,11 @@ pub async fn run(options: RunOptions) -> anyhow::Result<()> {
 ///
 /// # Errors
 /// When the database URL is invalid or the listener fails.
-pub async fn serve(options: RunOptions, listener: tokio::net::TcpListener, stop: CancellationToken) -> anyhow::Result<()> {
+pub async fn serve(
+    options: RunOptions,
+    listener: tokio::net::TcpListener,
+    stop: CancellationToken,
+) -> anyhow::Result<()> {
     let pool = database::connect_lazy(&options.database.database_url, 10)?;
     let metrics = Metrics::new();
     let topology = Topology::new(&options.broker.amqp_prefix);
@@ -45,7 +49,11 @@ pub async fn serve(options: RunOptions, listener: tokio::net::TcpListener, stop:
     tracing::info!(%address, roles = ?options.roles, prefix = %topology.prefix, "worker starting");
 
     let mut tasks = JoinSet::new();
-    let mut router = ops::router(OpsState::new(pool.clone(), options.broker.amqp_url.clone(), metrics.clone()));
+    let mut router = ops::router(OpsState::new(
+        pool.clone(),
+        options.broker.amqp_url.clone(),
+        metrics.clone(),
+    ));
     for role in dedup(&options.roles) {
         let pool = pool.clone();
         let url = options.broker.amqp_url.clone();
@@ -59,20 +67,37 @@ pub async fn serve(options: RunOptions, listener: tokio::net::TcpListener, stop:
                     batch_size: options.ingest.ingest_batch_size.max(1),
                     batch_wait: Duration::from_millis(options.ingest.ingest_batch_wait_ms),
                 };
-                tasks.spawn(async move { ("ingest", ingest::run(pool, url, settings, metrics, stop).await) });
+                tasks.spawn(async move {
+                    (
+                        "ingest",
+                        ingest::run(pool, url, settings, metrics, stop).await,
+                    )
+                });
             }
             Role::Relay => {
-                tasks.spawn(async move { ("relay", relay::run(pool, url, topology, metrics, stop).await) });
+                tasks.spawn(async move {
+                    (
+                        "relay",
+                        relay::run(pool, url, topology, metrics, stop).await,
+                    )
+                });
             }
             Role::Simulator => {
                 let settings = SimulatorSettings {
                     topology,
-                    interval: Duration::from_secs(options.simulator.simulator_interval_seconds.max(1)),
+                    interval: Duration::from_secs(
+                        options.simulator.simulator_interval_seconds.max(1),
+                    ),
                     backfill_days: options.simulator.simulator_backfill_days,
-                    spike_probability: options.simulator.simulator_spike_probability.clamp(0.0, 1.0),
+                    spike_probability: options
+                        .simulator
+                        .simulator_spike_probability
+                        .clamp(0.0, 1.0),
                     backfill_only: false,
                 };
-                tasks.spawn(async move { ("simulator", simulator::run(pool, url, settings, stop).await) });
+                tasks.spawn(async move {
+                    ("simulator", simulator::run(pool, url, settings, stop).await)
+                });
             }
             Role::Bot => {
                 let settings = BotSettings::from_options(topology, &options.ai)?;
@@ -86,11 +111,17 @@ pub async fn serve(options: RunOptions, listener: tokio::net::TcpListener, stop:
                     &options.jwt_issuer,
                     &options.jwt_audience,
                 )?;
-                router = router.layer(chat.layer).layer(cors_layer(&options.cors_origins)?);
+                router = router
+                    .layer(chat.layer)
+                    .layer(cors_layer(&options.cors_origins)?);
                 let hub = chat.hub.clone();
                 let relay_stop = stop.clone();
                 tasks.spawn(async move {
-                    ("chat", socket::relay::run(chat.hub, url, topology, chat.transient, relay_stop).await)
+                    (
+                        "chat",
+                        socket::relay::run(chat.hub, url, topology, chat.transient, relay_stop)
+                            .await,
+                    )
                 });
                 // Open WebSockets would hold the graceful shutdown of the listener
                 // forever, so close every socket when stopping.
@@ -138,7 +169,8 @@ fn cors_layer(origins: &[String]) -> anyhow::Result<CorsLayer> {
         .map(|origin| origin.trim())
         .filter(|origin| !origin.is_empty())
         .map(|origin| {
-            HeaderValue::from_str(origin).with_context(|| format!("CORS_ORIGINS holds an invalid origin: {origin:?}"))
+            HeaderValue::from_str(origin)
+                .with_context(|| format!("CORS_ORIGINS holds an invalid origin: {origin:?}"))
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
     Ok(CorsLayer::new()

@@ -63,20 +63,41 @@ pub struct SimulatedDevice {
 ///
 /// # Errors
 /// Never while running.
-pub async fn run(pool: PgPool, amqp_url: SecretString, settings: SimulatorSettings, stop: CancellationToken) -> anyhow::Result<()> {
-    tracing::info!(interval_s = settings.interval.as_secs(), backfill_days = settings.backfill_days, "simulator starting");
+pub async fn run(
+    pool: PgPool,
+    amqp_url: SecretString,
+    settings: SimulatorSettings,
+    stop: CancellationToken,
+) -> anyhow::Result<()> {
+    tracing::info!(
+        interval_s = settings.interval.as_secs(),
+        backfill_days = settings.backfill_days,
+        "simulator starting"
+    );
     let profile = Profile::bundled()?;
     let mut backfilled = false;
     let mut delay = Duration::from_secs(1);
     while !stop.is_cancelled() {
-        let Some(leadership) = Leadership::acquire(&pool, SIMULATOR_LOCK, "simulator", &stop).await else {
+        let Some(leadership) = Leadership::acquire(&pool, SIMULATOR_LOCK, "simulator", &stop).await
+        else {
             break;
         };
-        let result = simulate(&pool, &amqp_url, &settings, &profile, &stop, &leadership, &mut backfilled).await;
+        let result = simulate(
+            &pool,
+            &amqp_url,
+            &settings,
+            &profile,
+            &stop,
+            &leadership,
+            &mut backfilled,
+        )
+        .await;
         leadership.release().await;
         match result {
             Ok(()) => break,
-            Err(err) => tracing::warn!(error.cause_chain = ?err, error.message = %format!("{err:#}"), "simulator failed; retrying"),
+            Err(err) => {
+                tracing::warn!(error.cause_chain = ?err, error.message = %format!("{err:#}"), "simulator failed; retrying")
+            }
         }
         tokio::select! {
             () = tokio::time::sleep(delay) => {}
@@ -116,7 +137,16 @@ async fn simulate(
             let round_end = (tick + ChronoDuration::days(1)).min(end + interval);
             let mut batch = Vec::new();
             while tick < round_end {
-                batch.extend(devices.iter().map(|device| simulate_reading(profile, device, tick, interval, settings.spike_probability, &mut rng)));
+                batch.extend(devices.iter().map(|device| {
+                    simulate_reading(
+                        profile,
+                        device,
+                        tick,
+                        interval,
+                        settings.spike_probability,
+                        &mut rng,
+                    )
+                }));
                 tick += interval;
             }
             published += publish(&channel, &settings.topology, &batch).await?;
@@ -152,7 +182,16 @@ async fn simulate(
         leadership.check().await?;
         let batch: Vec<serde_json::Value> = devices
             .iter()
-            .map(|device| simulate_reading(profile, device, next, interval, settings.spike_probability, &mut rng))
+            .map(|device| {
+                simulate_reading(
+                    profile,
+                    device,
+                    next,
+                    interval,
+                    settings.spike_probability,
+                    &mut rng,
+                )
+            })
             .collect();
         let published = publish(&channel, &settings.topology, &batch).await?;
         tracing::info!(published, measured_at = %next, "simulated readings published");
@@ -163,18 +202,46 @@ async fn simulate(
 /// the connection. Messages are acknowledged on receipt (`no_ack`): an event only
 /// triggers a reload from the database, so a lost one costs nothing that the next
 /// reload does not repair.
-async fn follow_devices(connection: &lapin::Connection, topology: &Topology) -> anyhow::Result<lapin::Consumer> {
-    let channel = connection.create_channel().await.context("Failed to open a channel")?;
+async fn follow_devices(
+    connection: &lapin::Connection,
+    topology: &Topology,
+) -> anyhow::Result<lapin::Consumer> {
+    let channel = connection
+        .create_channel()
+        .await
+        .context("Failed to open a channel")?;
     let queue = channel
-        .queue_declare("", QueueDeclareOptions { exclusive: true, auto_delete: true, ..QueueDeclareOptions::default() }, FieldTable::default())
+        .queue_declare(
+            "",
+            QueueDeclareOptions {
+                exclusive: true,
+                auto_delete: true,
+                ..QueueDeclareOptions::default()
+            },
+            FieldTable::default(),
+        )
         .await
         .context("Failed to declare the device event queue")?;
     channel
-        .queue_bind(queue.name().as_str(), &topology.events_exchange(), "device.*", QueueBindOptions::default(), FieldTable::default())
+        .queue_bind(
+            queue.name().as_str(),
+            &topology.events_exchange(),
+            "device.*",
+            QueueBindOptions::default(),
+            FieldTable::default(),
+        )
         .await
         .context("Failed to bind the device event queue")?;
     channel
-        .basic_consume(queue.name().as_str(), "dms-simulator", BasicConsumeOptions { no_ack: true, ..BasicConsumeOptions::default() }, FieldTable::default())
+        .basic_consume(
+            queue.name().as_str(),
+            "dms-simulator",
+            BasicConsumeOptions {
+                no_ack: true,
+                ..BasicConsumeOptions::default()
+            },
+            FieldTable::default(),
+        )
         .await
         .context("Failed to consume device events")
 }
@@ -197,7 +264,9 @@ pub async fn load_devices(pool: &PgPool) -> anyhow::Result<Vec<SimulatedDevice>>
         .map(|(id, max_hourly_kwh, timezone)| SimulatedDevice {
             id,
             max_hourly_kwh,
-            timezone: timezone.and_then(|zone| zone.parse().ok()).unwrap_or(chrono_tz::UTC),
+            timezone: timezone
+                .and_then(|zone| zone.parse().ok())
+                .unwrap_or(chrono_tz::UTC),
         })
         .collect())
 }
@@ -214,13 +283,18 @@ pub fn simulate_reading(
     rng: &mut impl Rng,
 ) -> serde_json::Value {
     let expected = expected_kwh(profile, device, end, interval);
-    let noise = Normal::new(1.0, NOISE).map_or(1.0, |normal| normal.sample(rng)).max(0.0);
+    let noise = Normal::new(1.0, NOISE)
+        .map_or(1.0, |normal| normal.sample(rng))
+        .max(0.0);
     let mut kwh = expected * noise;
     if spike_probability > 0.0 && rng.gen_bool(spike_probability.min(1.0)) {
         // Enough on its own to take its UTC hour above the limit.
         kwh += device.max_hourly_kwh * rng.gen_range(1.05..1.4);
     }
-    let kwh = Decimal::from_f64(kwh).unwrap_or_default().round_dp(6).normalize();
+    let kwh = Decimal::from_f64(kwh)
+        .unwrap_or_default()
+        .round_dp(6)
+        .normalize();
     serde_json::json!({
         "device_id": device.id,
         "measured_at": end.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
@@ -229,7 +303,12 @@ pub fn simulate_reading(
 }
 
 /// The expected energy of the interval before `end`, without noise.
-pub fn expected_kwh(profile: &Profile, device: &SimulatedDevice, end: DateTime<Utc>, interval: ChronoDuration) -> f64 {
+pub fn expected_kwh(
+    profile: &Profile,
+    device: &SimulatedDevice,
+    end: DateTime<Utc>,
+    interval: ChronoDuration,
+) -> f64 {
     let start = end - interval;
     let mut total = 0.0;
     let mut cursor = start;
@@ -245,7 +324,8 @@ pub fn expected_kwh(profile: &Profile, device: &SimulatedDevice, end: DateTime<U
         let date = local.date_naive();
         let peak = profile.peak_hour(date);
         if peak > 0.0 {
-            total += profile.quarter(date, quarter) * fraction * PEAK_SHARE * device.max_hourly_kwh / peak;
+            total += profile.quarter(date, quarter) * fraction * PEAK_SHARE * device.max_hourly_kwh
+                / peak;
         }
         cursor = step_end;
     }
@@ -253,16 +333,26 @@ pub fn expected_kwh(profile: &Profile, device: &SimulatedDevice, end: DateTime<U
 }
 
 /// Publishes readings as gateway arrays and waits for the confirms.
-async fn publish(channel: &lapin::Channel, topology: &Topology, readings: &[serde_json::Value]) -> anyhow::Result<usize> {
-    let messages: Vec<_> = readings.chunks(READINGS_PER_MESSAGE).map(|chunk| {
-        let mut headers = FieldTable::default();
-        headers.insert(PUBLISHED_AT_HEADER.into(), AMQPValue::LongLongInt(Utc::now().timestamp_millis()));
-        (
-            READING_KEY.to_owned(),
-            serde_json::to_vec(chunk).unwrap_or_default(),
-            amqp::json_properties().with_headers(headers),
-        )
-    }).collect();
+async fn publish(
+    channel: &lapin::Channel,
+    topology: &Topology,
+    readings: &[serde_json::Value],
+) -> anyhow::Result<usize> {
+    let messages: Vec<_> = readings
+        .chunks(READINGS_PER_MESSAGE)
+        .map(|chunk| {
+            let mut headers = FieldTable::default();
+            headers.insert(
+                PUBLISHED_AT_HEADER.into(),
+                AMQPValue::LongLongInt(Utc::now().timestamp_millis()),
+            );
+            (
+                READING_KEY.to_owned(),
+                serde_json::to_vec(chunk).unwrap_or_default(),
+                amqp::json_properties().with_headers(headers),
+            )
+        })
+        .collect();
     amqp::publish_confirmed(channel, &topology.readings_exchange(), messages).await?;
     Ok(readings.len())
 }
@@ -291,7 +381,14 @@ mod tests {
         let profile = Profile::bundled().unwrap();
         let day = Utc.with_ymd_and_hms(2026, 1, 5, 0, 0, 0).unwrap();
         let hours: Vec<f64> = (1..=24)
-            .map(|hour| expected_kwh(&profile, &device(chrono_tz::UTC), day + ChronoDuration::hours(hour), ChronoDuration::hours(1)))
+            .map(|hour| {
+                expected_kwh(
+                    &profile,
+                    &device(chrono_tz::UTC),
+                    day + ChronoDuration::hours(hour),
+                    ChronoDuration::hours(1),
+                )
+            })
             .collect();
         let peak = hours.iter().copied().fold(0.0, f64::max);
 
@@ -305,7 +402,14 @@ mod tests {
         let kathmandu = device(chrono_tz::Asia::Kathmandu);
         let hour = expected_kwh(&profile, &kathmandu, end, ChronoDuration::hours(1));
         let parts: f64 = (0..6)
-            .map(|part| expected_kwh(&profile, &kathmandu, end - ChronoDuration::minutes(10 * part), ChronoDuration::minutes(10)))
+            .map(|part| {
+                expected_kwh(
+                    &profile,
+                    &kathmandu,
+                    end - ChronoDuration::minutes(10 * part),
+                    ChronoDuration::minutes(10),
+                )
+            })
             .sum();
 
         assert!((hour - parts).abs() < 1e-9, "{hour} vs {parts}");
@@ -316,7 +420,14 @@ mod tests {
         let profile = Profile::bundled().unwrap();
         let mut rng = rand::rngs::StdRng::seed_from_u64(7);
         let end = Utc.with_ymd_and_hms(2026, 1, 5, 12, 0, 0).unwrap();
-        let reading = simulate_reading(&profile, &device(chrono_tz::UTC), end, ChronoDuration::hours(1), 1.0, &mut rng);
+        let reading = simulate_reading(
+            &profile,
+            &device(chrono_tz::UTC),
+            end,
+            ChronoDuration::hours(1),
+            1.0,
+            &mut rng,
+        );
 
         assert!(reading["kwh"].as_f64().unwrap() > 10.0, "{reading}");
         assert_eq!(reading["measured_at"], "2026-01-05T12:00:00Z");
@@ -325,6 +436,9 @@ mod tests {
     #[test]
     fn align_down_to_interval() {
         let at = Utc.with_ymd_and_hms(2026, 1, 5, 12, 7, 31).unwrap();
-        assert_eq!(align_down(at, ChronoDuration::minutes(10)), Utc.with_ymd_and_hms(2026, 1, 5, 12, 0, 0).unwrap());
+        assert_eq!(
+            align_down(at, ChronoDuration::minutes(10)),
+            Utc.with_ymd_and_hms(2026, 1, 5, 12, 0, 0).unwrap()
+        );
     }
 }

@@ -65,7 +65,9 @@ pub fn login(host: &Host<'_>, request: &Request) -> Result<Response, ApiError> {
                 auth::verify_password(&body.password, auth::DUMMY_HASH);
             }
             record_failure(host, login, &client, now)?;
-            Err(ApiError::Unauthorized("invalid username or password".into()))
+            Err(ApiError::Unauthorized(
+                "invalid username or password".into(),
+            ))
         }
     }
 }
@@ -100,7 +102,12 @@ fn throttled_for(
     Ok(Some(row.i64("retry_after")?.max(1)))
 }
 
-fn record_failure(host: &Host<'_>, login: &str, client: &str, now: DateTime<Utc>) -> Result<(), ApiError> {
+fn record_failure(
+    host: &Host<'_>,
+    login: &str,
+    client: &str,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
     host.db()?.execute(
         "insert into login_throttle as t (login, client_addr, failures, window_started_at)
          values ($1, $2, 1, $3::text::timestamptz)
@@ -128,7 +135,11 @@ fn clear_failures(host: &Host<'_>, login: &str, client: &str) -> Result<(), ApiE
 }
 
 fn find_credentials(host: &Host<'_>, login: &str) -> Result<Option<(Uuid, String)>, ApiError> {
-    let column = if login.contains('@') { "email" } else { "username" };
+    let column = if login.contains('@') {
+        "email"
+    } else {
+        "username"
+    };
     let sql = format!(
         "select user_id, password_hash from app_user where {column} = $1::text::citext and deleted_at is null"
     );
@@ -144,11 +155,19 @@ pub fn password_hash(host: &Host<'_>, user_id: Uuid) -> Result<Option<String>, A
         "select password_hash from app_user where user_id = $1 and deleted_at is null",
         &[Value::Uuid(user_id)],
     )?;
-    rows.first().map(|row| row.str("password_hash")).transpose().map_err(Into::into)
+    rows.first()
+        .map(|row| row.str("password_hash"))
+        .transpose()
+        .map_err(Into::into)
 }
 
 pub fn load_user(host: &Host<'_>, user_id: Uuid) -> Result<Option<User>, ApiError> {
-    let sql = format!("select {USER_COLUMNS} from app_user u where u.user_id = $1 and u.deleted_at is null");
+    let sql = format!(
+        "select {USER_COLUMNS} from app_user u where u.user_id = $1 and u.deleted_at is null"
+    );
     let rows = host.db()?.query(&sql, &[Value::Uuid(user_id)])?;
-    rows.first().map(|row| User::from_row(&row)).transpose().map_err(Into::into)
+    rows.first()
+        .map(|row| User::from_row(&row))
+        .transpose()
+        .map_err(Into::into)
 }

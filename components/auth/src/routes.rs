@@ -4,14 +4,14 @@ use anyhow::Context;
 use http::{Method, StatusCode};
 use serde::{Deserialize, Serialize};
 
+use dms_platform::accounts::{
+    check_email, check_password, check_time_zone, check_username, unique_user_conflict,
+};
 use dms_platform::auth::{self, Jwks, Role, TokenIssuer};
 use dms_platform::db::Value;
 use dms_platform::events::USER_JSON;
 use dms_platform::http::{self as web, DEFAULT_BODY_LIMIT};
 use dms_platform::model::{User, USER_COLUMNS};
-use dms_platform::accounts::{
-    check_email, check_password, check_time_zone, check_username, unique_user_conflict,
-};
 use dms_platform::validate::Validator;
 use dms_platform::{respond, ApiError, Host, Request, Response};
 
@@ -70,9 +70,15 @@ pub fn token_response(host: &Host<'_>, user: User) -> Result<TokenResponse, ApiE
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct RegisterRequest {
     /// 3 to 50 letters, digits, `.`, `_` or `-`; no `@`.
-    #[cfg_attr(feature = "openapi", schema(example = "jane", min_length = 3, max_length = 50))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "jane", min_length = 3, max_length = 50)
+    )]
     username: String,
-    #[cfg_attr(feature = "openapi", schema(example = "jane@example.com", max_length = 254))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "jane@example.com", max_length = 254)
+    )]
     email: String,
     /// 8 to 128 characters.
     #[cfg_attr(feature = "openapi", schema(min_length = 8, max_length = 128))]
@@ -178,9 +184,13 @@ fn change_password(host: &Host<'_>, request: &Request) -> Result<Response, ApiEr
     check_password(&mut validator, "new_password", &body.new_password);
     validator.finish()?;
 
-    let stored = login::password_hash(host, current.id)?.ok_or_else(|| ApiError::not_found("user"))?;
+    let stored =
+        login::password_hash(host, current.id)?.ok_or_else(|| ApiError::not_found("user"))?;
     if !auth::verify_password(&body.current_password, &stored) {
-        return Err(ApiError::invalid("current_password", "current_password is wrong"));
+        return Err(ApiError::invalid(
+            "current_password",
+            "current_password is wrong",
+        ));
     }
     let hash = auth::hash_password(&body.new_password)?;
     let user = store_password(host, current.id, &hash)?;
@@ -202,7 +212,9 @@ fn store_password(host: &Host<'_>, user_id: uuid::Uuid, hash: &str) -> Result<Us
          )
          select {USER_COLUMNS} from updated u"
     );
-    let rows = host.db()?.query(&sql, &[Value::Uuid(user_id), Value::from(hash)])?;
+    let rows = host
+        .db()?
+        .query(&sql, &[Value::Uuid(user_id), Value::from(hash)])?;
     let row = rows.first().ok_or_else(|| ApiError::not_found("user"))?;
     Ok(User::from_row(&row)?)
 }
@@ -227,8 +239,14 @@ fn verify(host: &Host<'_>, request: &Request) -> Result<Response, ApiError> {
         &serde_json::json!({"id": current.id, "role": current.role.as_str()}),
     );
     let headers = response.headers_mut();
-    headers.insert("x-user-id", current.id.to_string().parse().context("user id header")?);
-    headers.insert("x-user-role", http::HeaderValue::from_static(current.role.as_str()));
+    headers.insert(
+        "x-user-id",
+        current.id.to_string().parse().context("user id header")?,
+    );
+    headers.insert(
+        "x-user-role",
+        http::HeaderValue::from_static(current.role.as_str()),
+    );
     Ok(response)
 }
 
@@ -266,7 +284,9 @@ fn health(host: &Host<'_>) -> Result<Response, ApiError> {
         .and_then(|db| db.query("select 1 as ok", &[]))
         .is_ok();
     if reachable {
-        Ok(web::ok(&serde_json::json!({"status": "ok", "database": "ok"})))
+        Ok(web::ok(
+            &serde_json::json!({"status": "ok", "database": "ok"}),
+        ))
     } else {
         Ok(web::json_response(
             StatusCode::SERVICE_UNAVAILABLE,

@@ -47,8 +47,16 @@ struct ChatApi;
 /// Each alias: its path, the method, and the `/api/chat` path it repeats.
 const ALIASES: &[(&str, &str, &str)] = &[
     ("/chat/api/sessions", "post", "/api/chat/sessions"),
-    ("/chat/api/sessions/{id}/messages", "get", "/api/chat/sessions/{id}/messages"),
-    ("/chat/api/notify/overconsumption", "post", "/api/chat/notify/overconsumption"),
+    (
+        "/chat/api/sessions/{id}/messages",
+        "get",
+        "/api/chat/sessions/{id}/messages",
+    ),
+    (
+        "/chat/api/notify/overconsumption",
+        "post",
+        "/api/chat/notify/overconsumption",
+    ),
 ];
 
 /// Returns the OpenAPI document of the `chat` routes, aliases included.

@@ -57,7 +57,10 @@ pub fn list(host: &Host<'_>, request: &Request) -> Result<Response, ApiError> {
             Value::Int64(pagination.offset()),
         ],
     )?;
-    let items = rows.iter().map(|row| Device::from_row(&row)).collect::<Result<Vec<_>, _>>()?;
+    let items = rows
+        .iter()
+        .map(|row| Device::from_row(&row))
+        .collect::<Result<Vec<_>, _>>()?;
     let total = db
         .query(sql::COUNT_DEVICES, &[Value::opt_uuid(owner)])?
         .first()
@@ -76,7 +79,10 @@ pub fn list(host: &Host<'_>, request: &Request) -> Result<Response, ApiError> {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct CreateDevice {
     /// 1 to 100 characters.
-    #[cfg_attr(feature = "openapi", schema(example = "Kitchen meter", min_length = 1, max_length = 100))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "Kitchen meter", min_length = 1, max_length = 100)
+    )]
     name: String,
     /// At most 1000 characters.
     #[serde(default)]
@@ -111,7 +117,12 @@ pub fn create(host: &Host<'_>, request: &Request) -> Result<Response, ApiError> 
     let body: CreateDevice = web::parse_json(request, DEFAULT_BODY_LIMIT)?;
     let mut validator = Validator::new();
     validator.text("name", &body.name, 1, 100);
-    check_optional_text(&mut validator, "description", body.description.as_deref(), 1000);
+    check_optional_text(
+        &mut validator,
+        "description",
+        body.description.as_deref(),
+        1000,
+    );
     check_optional_text(&mut validator, "location", body.location.as_deref(), 200);
     let limit = check_limit(&mut validator, &body.max_hourly_kwh);
     validator.finish()?;
@@ -128,7 +139,10 @@ pub fn create(host: &Host<'_>, request: &Request) -> Result<Response, ApiError> 
     )?;
     let row = rows.first().ok_or_else(owner_not_a_client)?;
     let device = Device::from_row(&row)?;
-    Ok(web::created(&format!("/api/devices/{}", device.id), &device))
+    Ok(web::created(
+        &format!("/api/devices/{}", device.id),
+        &device,
+    ))
 }
 
 /// Returns one device: any for an admin, their own for a client.
@@ -152,9 +166,10 @@ pub fn show(host: &Host<'_>, request: &Request, id: &str) -> Result<Response, Ap
 /// Another client's device is 404, so ids do not leak.
 fn load_visible(host: &Host<'_>, current: &CurrentUser, id: Uuid) -> Result<Device, ApiError> {
     let only_owner = (!current.is_admin()).then_some(current.id);
-    let rows = host
-        .db()?
-        .query(&sql::select_device(), &[Value::Uuid(id), Value::opt_uuid(only_owner)])?;
+    let rows = host.db()?.query(
+        &sql::select_device(),
+        &[Value::Uuid(id), Value::opt_uuid(only_owner)],
+    )?;
     let row = rows.first().ok_or_else(|| ApiError::not_found("device"))?;
     Ok(Device::from_row(&row)?)
 }
@@ -198,12 +213,26 @@ pub fn update(host: &Host<'_>, request: &Request, id: &str) -> Result<Response, 
             validator.text("name", name, 1, 100);
         }
         Some(None) => {
-            validator.check(false, "name", "name cannot be null; give 1 to 100 characters");
+            validator.check(
+                false,
+                "name",
+                "name cannot be null; give 1 to 100 characters",
+            );
         }
         None => {}
     }
-    check_optional_text(&mut validator, "description", body.description.clone().flatten().as_deref(), 1000);
-    check_optional_text(&mut validator, "location", body.location.clone().flatten().as_deref(), 200);
+    check_optional_text(
+        &mut validator,
+        "description",
+        body.description.clone().flatten().as_deref(),
+        1000,
+    );
+    check_optional_text(
+        &mut validator,
+        "location",
+        body.location.clone().flatten().as_deref(),
+        200,
+    );
     let limit = match &body.max_hourly_kwh {
         Some(Some(number)) => check_limit(&mut validator, number),
         Some(None) => {
@@ -247,8 +276,13 @@ pub fn update(host: &Host<'_>, request: &Request, id: &str) -> Result<Response, 
 pub fn delete(host: &Host<'_>, request: &Request, id: &str) -> Result<Response, ApiError> {
     auth::authenticate(host, request)?.require_admin()?;
     let id = web::path_uuid(id, "device")?;
-    let rows = host.db()?.query(&sql::delete_device(), &[Value::Uuid(id)])?;
-    let deleted = rows.first().context("delete returned no row")?.i64("deleted")?;
+    let rows = host
+        .db()?
+        .query(&sql::delete_device(), &[Value::Uuid(id)])?;
+    let deleted = rows
+        .first()
+        .context("delete returned no row")?
+        .i64("deleted")?;
     if deleted == 0 {
         return Err(ApiError::not_found("device"));
     }
@@ -287,9 +321,10 @@ pub fn set_owner(host: &Host<'_>, request: &Request, id: &str) -> Result<Respons
     let body: OwnerRequest = web::parse_json(request, DEFAULT_BODY_LIMIT)?;
 
     let owner_id = body.owner_id.flatten();
-    let rows = host
-        .db()?
-        .query(&sql::set_owner(), &[Value::Uuid(id), Value::opt_uuid(owner_id)])?;
+    let rows = host.db()?.query(
+        &sql::set_owner(),
+        &[Value::Uuid(id), Value::opt_uuid(owner_id)],
+    )?;
     let row = rows.first().context("set owner returned no row")?;
     if row.i64("found")? == 0 {
         return Err(ApiError::not_found("device"));
@@ -301,7 +336,10 @@ pub fn set_owner(host: &Host<'_>, request: &Request, id: &str) -> Result<Respons
 }
 
 fn owner_not_a_client() -> ApiError {
-    ApiError::invalid("owner_id", "owner_id must be the id of an existing client (see GET /api/users?role=client)")
+    ApiError::invalid(
+        "owner_id",
+        "owner_id must be the id of an existing client (see GET /api/users?role=client)",
+    )
 }
 
 fn check_optional_text(validator: &mut Validator, field: &str, value: Option<&str>, max: usize) {
@@ -322,7 +360,15 @@ fn check_limit(validator: &mut Validator, number: &serde_json::Number) -> Option
         return None;
     };
     let in_range = limit > Decimal::ZERO && limit <= Decimal::from(MAX_LIMIT_KWH);
-    validator.check(in_range, field, "max_hourly_kwh must be above 0 and at most 10000 kWh");
-    validator.check(limit.normalize().scale() <= 6, field, "max_hourly_kwh takes at most 6 decimals (1 Wh is 0.001)");
+    validator.check(
+        in_range,
+        field,
+        "max_hourly_kwh must be above 0 and at most 10000 kWh",
+    );
+    validator.check(
+        limit.normalize().scale() <= 6,
+        field,
+        "max_hourly_kwh takes at most 6 decimals (1 Wh is 0.001)",
+    );
     in_range.then_some(limit)
 }

@@ -126,8 +126,13 @@ fn store(host: &Host<'_>, valid: &[(usize, Reading)]) -> Result<Vec<ReadingResul
                 Value::Timestamp(at) => Some(*at),
                 _ => None,
             };
-            ingest::IngestRow::from_columns(&kind, row.opt_uuid("device_id")?, measured_at, row.i64("count")?)
-                .map_err(|err| ApiError::Unexpected(anyhow::anyhow!(err)))
+            ingest::IngestRow::from_columns(
+                &kind,
+                row.opt_uuid("device_id")?,
+                measured_at,
+                row.i64("count")?,
+            )
+            .map_err(|err| ApiError::Unexpected(anyhow::anyhow!(err)))
         })
         .collect::<Result<Vec<_>, ApiError>>()?;
     let summary = ingest::summarize(&readings, &rows);

@@ -9,10 +9,10 @@
 use utoipa::openapi::path::{Operation, PathItem};
 use utoipa::openapi::request_body::RequestBody;
 use utoipa::openapi::schema::{Schema, SchemaType, Type};
-use utoipa::openapi::{RefOr, Required};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::tag::TagBuilder;
 use utoipa::openapi::{Components, InfoBuilder, LicenseBuilder, OpenApi, OpenApiBuilder};
+use utoipa::openapi::{RefOr, Required};
 use utoipa::{PartialSchema, ToSchema};
 
 use dms_platform::openapi::{add_response_ref, problem_responses, BEARER_AUTH};
@@ -34,10 +34,22 @@ const WITHOUT_DATABASE: &[&str] = &["jwks"];
 
 /// Each component's tag and what it covers, in the order the document lists them.
 const TAGS: &[(&str, &str)] = &[
-    ("auth", "Registration, sign-in, tokens, public keys and health"),
-    ("users", "User administration (admins) and the caller's profile"),
-    ("devices", "Metering devices, their hourly limits and owners"),
-    ("monitoring", "Consumption by hour and day, alerts, and readings over HTTP"),
+    (
+        "auth",
+        "Registration, sign-in, tokens, public keys and health",
+    ),
+    (
+        "users",
+        "User administration (admins) and the caller's profile",
+    ),
+    (
+        "devices",
+        "Metering devices, their hourly limits and owners",
+    ),
+    (
+        "monitoring",
+        "Consumption by hour and day, alerts, and readings over HTTP",
+    ),
     ("chat", "Support chat sessions and messages"),
 ];
 
@@ -49,13 +61,20 @@ pub fn document() -> OpenApi {
                 .title("DMS API")
                 .version(env!("CARGO_PKG_VERSION"))
                 .description(Some(DESCRIPTION))
-                .license(Some(LicenseBuilder::new().name("Apache-2.0").identifier(Some("Apache-2.0")).build()))
+                .license(Some(
+                    LicenseBuilder::new()
+                        .name("Apache-2.0")
+                        .identifier(Some("Apache-2.0"))
+                        .build(),
+                ))
                 .build(),
         )
-        .tags(Some(
-            TAGS.iter()
-                .map(|(name, description)| TagBuilder::new().name(*name).description(Some(*description)).build()),
-        ))
+        .tags(Some(TAGS.iter().map(|(name, description)| {
+            TagBuilder::new()
+                .name(*name)
+                .description(Some(*description))
+                .build()
+        })))
         .build();
     for part in [
         dms_auth::openapi::document(),
@@ -120,13 +139,18 @@ fn make_optional_body_optional(body: &mut RequestBody) {
         let Some(RefOr::T(Schema::OneOf(one_of))) = &content.schema else {
             continue;
         };
-        let (nulls, others): (Vec<_>, Vec<_>) = one_of.items.iter().cloned().partition(is_null_schema);
+        let (nulls, others): (Vec<_>, Vec<_>) =
+            one_of.items.iter().cloned().partition(is_null_schema);
         if nulls.len() == 1 && others.len() == 1 {
             content.schema = others.into_iter().next();
             optional = true;
         }
     }
-    body.required = Some(if optional { Required::False } else { Required::True });
+    body.required = Some(if optional {
+        Required::False
+    } else {
+        Required::True
+    });
 }
 
 fn is_null_schema(schema: &RefOr<Schema>) -> bool {

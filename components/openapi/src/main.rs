@@ -10,7 +10,10 @@ fn main() -> anyhow::Result<()> {
     match std::env::args_os().nth(1).map(PathBuf::from) {
         None => println!("{json}"),
         Some(path) => {
-            if let Some(directory) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
+            if let Some(directory) = path
+                .parent()
+                .filter(|parent| !parent.as_os_str().is_empty())
+            {
                 std::fs::create_dir_all(directory)
                     .with_context(|| format!("Failed to create {}", directory.display()))?;
             }

@@ -155,7 +155,8 @@ fn routers_serve_documented_methods() {
                 "{method} {path}: the {component} router does not serve the documented method"
             );
             assert!(
-                !(status == StatusCode::NOT_FOUND && problem_detail(&response) == "route not found"),
+                !(status == StatusCode::NOT_FOUND
+                    && problem_detail(&response) == "route not found"),
                 "{method} {path}: the {component} router does not know the documented path"
             );
         }
@@ -220,7 +221,11 @@ fn secured_operations_use_bearer_auth() {
                 continue;
             };
             for requirement in requirements {
-                let names: Vec<&String> = requirement.as_object().expect("a requirement").keys().collect();
+                let names: Vec<&String> = requirement
+                    .as_object()
+                    .expect("a requirement")
+                    .keys()
+                    .collect();
                 assert_eq!(names, ["bearerAuth"], "{method} {path}");
             }
         }

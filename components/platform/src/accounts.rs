@@ -29,7 +29,9 @@ pub fn check_password(validator: &mut Validator, field: &str, password: &str) {
 /// Maps a unique violation on username or email to a 409 naming the field.
 pub fn unique_user_conflict(err: DbError) -> ApiError {
     match err.unique_violation() {
-        Some("app_user_username_key") => ApiError::conflict("username", "username is already taken"),
+        Some("app_user_username_key") => {
+            ApiError::conflict("username", "username is already taken")
+        }
         Some("app_user_email_key") => ApiError::conflict("email", "email is already registered"),
         _ => err.into(),
     }

@@ -108,7 +108,9 @@ impl TokenVerifier {
         TokenVerifier::new(
             &jwks,
             &host.config("jwt_issuer").unwrap_or_else(|| "dms".into()),
-            &host.config("jwt_audience").unwrap_or_else(|| "dms-api".into()),
+            &host
+                .config("jwt_audience")
+                .unwrap_or_else(|| "dms-api".into()),
         )
     }
 
@@ -219,9 +221,13 @@ impl TokenIssuer {
             .context("jwt_ttl_seconds must be a positive whole number")?;
         Ok(TokenIssuer {
             key: signing_key_from_seed(&seed)?,
-            kid: host.config("jwt_signing_kid").unwrap_or_else(|| "dms-1".into()),
+            kid: host
+                .config("jwt_signing_kid")
+                .unwrap_or_else(|| "dms-1".into()),
             issuer: host.config("jwt_issuer").unwrap_or_else(|| "dms".into()),
-            audience: host.config("jwt_audience").unwrap_or_else(|| "dms-api".into()),
+            audience: host
+                .config("jwt_audience")
+                .unwrap_or_else(|| "dms-api".into()),
             ttl: Duration::seconds(ttl),
         })
     }
@@ -232,8 +238,16 @@ impl TokenIssuer {
 
     /// # Errors
     /// When signing fails (it does not for Ed25519; the type allows it).
-    pub fn issue(&self, user_id: Uuid, role: Role, username: &str, now: DateTime<Utc>) -> anyhow::Result<String> {
-        let header = Header::empty().with_key_id(self.kid.clone()).with_token_type("JWT");
+    pub fn issue(
+        &self,
+        user_id: Uuid,
+        role: Role,
+        username: &str,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<String> {
+        let header = Header::empty()
+            .with_key_id(self.kid.clone())
+            .with_token_type("JWT");
         let mut claims = Claims::new(TokenClaims {
             sub: user_id,
             role,
@@ -282,7 +296,9 @@ impl CurrentUser {
         if self.is_admin() {
             Ok(())
         } else {
-            Err(ApiError::Forbidden("this action requires the admin role".into()))
+            Err(ApiError::Forbidden(
+                "this action requires the admin role".into(),
+            ))
         }
     }
 }
@@ -295,12 +311,16 @@ pub fn bearer_token(request: &Request) -> Result<&str, ApiError> {
     let header = request
         .headers()
         .get(http::header::AUTHORIZATION)
-        .ok_or_else(|| ApiError::Unauthorized("sign in: the Authorization header is missing".into()))?;
+        .ok_or_else(|| {
+            ApiError::Unauthorized("sign in: the Authorization header is missing".into())
+        })?;
     let text = header
         .to_str()
         .map_err(|_| ApiError::Unauthorized("invalid Authorization header".into()))?;
     match text.split_once(' ') {
-        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
+        Some((scheme, token))
+            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
+        {
             Ok(token.trim())
         }
         _ => Err(ApiError::Unauthorized(

@@ -274,7 +274,9 @@ impl<'a> Row<'a> {
 }
 
 fn mismatch(column: &str, expected: &str, found: &Value) -> DbError {
-    DbError::Decode(format!("column {column}: expected {expected}, found {found:?}"))
+    DbError::Decode(format!(
+        "column {column}: expected {expected}, found {found:?}"
+    ))
 }
 
 /// A connection to PostgreSQL. One statement per call, in its own transaction

@@ -79,9 +79,18 @@ mod tests {
 
     #[test]
     fn json_numbers_read_exactly() {
-        assert_eq!(decimal_from_json(&number("0.1")).unwrap().to_string(), "0.1");
-        assert_eq!(decimal_from_json(&number("1e-7")).unwrap().to_string(), "0.0000001");
-        assert_eq!(decimal_from_json(&number("2500")).unwrap().to_string(), "2500");
+        assert_eq!(
+            decimal_from_json(&number("0.1")).unwrap().to_string(),
+            "0.1"
+        );
+        assert_eq!(
+            decimal_from_json(&number("1e-7")).unwrap().to_string(),
+            "0.0000001"
+        );
+        assert_eq!(
+            decimal_from_json(&number("2500")).unwrap().to_string(),
+            "2500"
+        );
     }
 
     #[test]

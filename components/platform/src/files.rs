@@ -69,7 +69,10 @@ pub fn relative_path(path: &str) -> Option<PathBuf> {
 /// `NotFound`, and `NotADirectory` when a file stands where a directory of the
 /// path should be (`index.html/x`).
 fn is_missing(err: &io::Error) -> bool {
-    matches!(err.kind(), io::ErrorKind::NotFound | io::ErrorKind::NotADirectory)
+    matches!(
+        err.kind(),
+        io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+    )
 }
 
 #[cfg(test)]
@@ -78,7 +81,10 @@ mod tests {
 
     #[test]
     fn relative_path_accepts_plain_paths() {
-        assert_eq!(relative_path("index.html"), Some(PathBuf::from("index.html")));
+        assert_eq!(
+            relative_path("index.html"),
+            Some(PathBuf::from("index.html"))
+        );
         assert_eq!(
             relative_path("assets/index-3f2a.js"),
             Some(PathBuf::from("assets/index-3f2a.js"))
@@ -111,7 +117,11 @@ mod tests {
         let files = DirectoryFiles::new(&root);
 
         assert_eq!(files.read("index.html").unwrap(), Some(b"<html>".to_vec()));
-        assert_eq!(files.read("assets").unwrap(), None, "a directory is not a file");
+        assert_eq!(
+            files.read("assets").unwrap(),
+            None,
+            "a directory is not a file"
+        );
         assert_eq!(files.read("missing.js").unwrap(), None);
         assert_eq!(files.read("index.html/x").unwrap(), None);
         assert_eq!(files.read("../index.html").unwrap(), None);

@@ -68,13 +68,16 @@ pub fn parse_json<T: DeserializeOwned>(request: &Request, limit: usize) -> Resul
     // serde fills a struct from a JSON array by position; request bodies are
     // objects, so an array is rejected before it can be read that way.
     if body.iter().find(|byte| !byte.is_ascii_whitespace()) == Some(&b'[') {
-        return Err(ApiError::bad_request("body", "the body must be a JSON object"));
+        return Err(ApiError::bad_request(
+            "body",
+            "the body must be a JSON object",
+        ));
     }
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(body_error)?;
-    deserializer.end().map_err(|err| {
-        ApiError::bad_request("body", format!("malformed JSON: {err}"))
-    })?;
+    deserializer
+        .end()
+        .map_err(|err| ApiError::bad_request("body", format!("malformed JSON: {err}")))?;
     Ok(value)
 }
 
@@ -126,7 +129,10 @@ fn body_error(err: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
     // serde reports unknown and missing fields on the enclosing object, so take the
     // field's own name from the message.
     let named = backticked(&message);
-    let field = match (named, message.starts_with("unknown field") || message.starts_with("missing field")) {
+    let field = match (
+        named,
+        message.starts_with("unknown field") || message.starts_with("missing field"),
+    ) {
         (Some(name), true) if path == "." => name,
         (Some(name), true) if path == name || path.ends_with(&format!(".{name}")) => path,
         (Some(name), true) => format!("{path}.{name}"),
@@ -166,7 +172,11 @@ pub fn query_params(request: &Request) -> HashMap<String, String> {
     request
         .uri()
         .query()
-        .map(|query| url::form_urlencoded::parse(query.as_bytes()).into_owned().collect())
+        .map(|query| {
+            url::form_urlencoded::parse(query.as_bytes())
+                .into_owned()
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -206,9 +216,13 @@ impl Pagination {
     pub fn from_query(params: &HashMap<String, String>) -> Result<Pagination, ApiError> {
         let page = match params.get("page") {
             None => 1,
-            Some(text) => text.parse::<i64>().ok().filter(|page| *page >= 1).ok_or_else(|| {
-                ApiError::bad_request("page", "page must be a whole number of at least 1")
-            })?,
+            Some(text) => text
+                .parse::<i64>()
+                .ok()
+                .filter(|page| *page >= 1)
+                .ok_or_else(|| {
+                    ApiError::bad_request("page", "page must be a whole number of at least 1")
+                })?,
         };
         let per_page = match params.get("per_page") {
             None => Self::DEFAULT_PER_PAGE,
@@ -252,7 +266,8 @@ pub fn client_address(request: &Request, trust_forwarded_for: bool) -> String {
             .filter(|value| !value.is_empty())
     };
     if trust_forwarded_for {
-        if let Some(first) = header_text("x-forwarded-for").and_then(|hops| hops.split(',').next()) {
+        if let Some(first) = header_text("x-forwarded-for").and_then(|hops| hops.split(',').next())
+        {
             return first.trim().to_owned();
         }
     }

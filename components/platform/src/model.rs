@@ -58,7 +58,8 @@ pub struct Device {
 }
 
 /// Select list for [`Device::from_row`], for a device table aliased `d`.
-pub const DEVICE_COLUMNS: &str = "d.device_id, d.name, d.description, d.location, d.max_hourly_kwh, \
+pub const DEVICE_COLUMNS: &str =
+    "d.device_id, d.name, d.description, d.location, d.max_hourly_kwh, \
      d.owner_id, d.created_at at time zone 'UTC' as created_at, \
      d.updated_at at time zone 'UTC' as updated_at";
 

@@ -52,7 +52,10 @@ pub enum ApiError {
     #[error("unsupported content type")]
     UnsupportedMediaType,
     #[error("too many requests")]
-    TooManyRequests { retry_after_secs: i64, detail: String },
+    TooManyRequests {
+        retry_after_secs: i64,
+        detail: String,
+    },
     #[error("{0}")]
     Unavailable(String),
     #[error(transparent)]
@@ -122,7 +125,9 @@ impl ApiError {
             ApiError::Conflict {
                 detail,
                 field: Some(field),
-            } => problem.errors.push(FieldError::new(field.clone(), detail.clone())),
+            } => problem
+                .errors
+                .push(FieldError::new(field.clone(), detail.clone())),
             ApiError::PayloadTooLarge { limit } => {
                 problem.detail = format!("the request body exceeds the limit of {limit} bytes")
             }

@@ -96,8 +96,8 @@ fn validate(raw: &RawValue, now: DateTime<Utc>) -> Result<Reading, String> {
     let fields: RawReading<'_> = serde_json::from_str(raw.get())
         .map_err(|_| "a reading must be a JSON object".to_owned())?;
     let device_id = string_field(fields.device_id, "device_id")?;
-    let device_id = Uuid::from_str(&device_id)
-        .map_err(|_| format!("device_id {device_id:?} is not a UUID"))?;
+    let device_id =
+        Uuid::from_str(&device_id).map_err(|_| format!("device_id {device_id:?} is not a UUID"))?;
     let measured_at = string_field(fields.measured_at, "measured_at")?;
     // PostgreSQL keeps microseconds, so the key is rounded to them here already.
     let measured_at = DateTime::parse_from_rfc3339(&measured_at)
@@ -128,7 +128,9 @@ fn kwh_field(raw: Option<&RawValue>) -> Result<Decimal, String> {
     let text = raw.get().trim();
     if text.starts_with('"') || text == "null" || text == "true" || text == "false" {
         let shown = text.trim_matches('"');
-        if ["nan", "inf", "infinity", "-inf", "-infinity"].contains(&shown.to_ascii_lowercase().as_str()) {
+        if ["nan", "inf", "infinity", "-inf", "-infinity"]
+            .contains(&shown.to_ascii_lowercase().as_str())
+        {
             return Err(format!("kwh {shown} is not a finite number"));
         }
         return Err("kwh must be a JSON number".into());
@@ -143,7 +145,9 @@ fn kwh_field(raw: Option<&RawValue>) -> Result<Decimal, String> {
         return Err(format!("kwh {text} is negative"));
     }
     if value > Decimal::from(MAX_READING_KWH) {
-        return Err(format!("kwh {text} is above the maximum of {MAX_READING_KWH}"));
+        return Err(format!(
+            "kwh {text} is above the maximum of {MAX_READING_KWH}"
+        ));
     }
     Ok(round_kwh(value).normalize())
 }
@@ -245,7 +249,11 @@ pub fn ingest_params(readings: &[Reading]) -> [Vec<String>; 3] {
     let mut kwhs = Vec::with_capacity(readings.len());
     for reading in readings {
         device_ids.push(reading.device_id.to_string());
-        times.push(reading.measured_at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true));
+        times.push(
+            reading
+                .measured_at
+                .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+        );
         kwhs.push(reading.kwh.to_string());
     }
     [device_ids, times, kwhs]
@@ -254,9 +262,16 @@ pub fn ingest_params(readings: &[Reading]) -> [Vec<String>; 3] {
 /// One result row of [`ingest_sql`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IngestRow {
-    Stored { device_id: Uuid, measured_at: chrono::NaiveDateTime },
-    Unknown { device_id: Uuid },
-    Alerts { count: i64 },
+    Stored {
+        device_id: Uuid,
+        measured_at: chrono::NaiveDateTime,
+    },
+    Unknown {
+        device_id: Uuid,
+    },
+    Alerts {
+        count: i64,
+    },
 }
 
 impl IngestRow {
@@ -271,7 +286,10 @@ impl IngestRow {
         count: i64,
     ) -> Result<IngestRow, String> {
         match (kind, device_id, measured_at) {
-            ("stored", Some(device_id), Some(measured_at)) => Ok(IngestRow::Stored { device_id, measured_at }),
+            ("stored", Some(device_id), Some(measured_at)) => Ok(IngestRow::Stored {
+                device_id,
+                measured_at,
+            }),
             ("unknown", Some(device_id), _) => Ok(IngestRow::Unknown { device_id }),
             ("alerts", _, _) => Ok(IngestRow::Alerts { count }),
             _ => Err(format!("unexpected ingest result row of kind {kind:?}")),
@@ -295,7 +313,10 @@ pub fn summarize(readings: &[Reading], rows: &[IngestRow]) -> Summary {
     let mut alerts_raised = 0;
     for row in rows {
         match row {
-            IngestRow::Stored { device_id, measured_at } => {
+            IngestRow::Stored {
+                device_id,
+                measured_at,
+            } => {
                 stored.insert((*device_id, *measured_at));
             }
             IngestRow::Unknown { device_id } => {
@@ -318,7 +339,10 @@ pub fn summarize(readings: &[Reading], rows: &[IngestRow]) -> Summary {
             }
         })
         .collect();
-    Summary { outcomes, alerts_raised }
+    Summary {
+        outcomes,
+        alerts_raised,
+    }
 }
 
 #[cfg(test)]
@@ -326,7 +350,9 @@ mod tests {
     use super::*;
 
     fn now() -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339("2026-06-01T12:00:00Z").unwrap().with_timezone(&Utc)
+        DateTime::parse_from_rfc3339("2026-06-01T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc)
     }
 
     fn one(body: &str) -> Result<Reading, Rejected> {
@@ -340,13 +366,19 @@ mod tests {
     #[test]
     fn kwh_is_read_exactly_and_rounded_half_even() {
         let reading = |kwh: &str| {
-            one(&format!(r#"{{"device_id":"{DEVICE}","measured_at":"2026-06-01T10:00:00Z","kwh":{kwh}}}"#))
-                .unwrap()
-                .kwh
-                .to_string()
+            one(&format!(
+                r#"{{"device_id":"{DEVICE}","measured_at":"2026-06-01T10:00:00Z","kwh":{kwh}}}"#
+            ))
+            .unwrap()
+            .kwh
+            .to_string()
         };
         assert_eq!(reading("0.1234565"), "0.123456");
-        assert_eq!(reading("0.12345650000000000001"), "0.123457", "beyond f64 precision");
+        assert_eq!(
+            reading("0.12345650000000000001"),
+            "0.123457",
+            "beyond f64 precision"
+        );
         assert_eq!(reading("0.1234575"), "0.123458");
         assert_eq!(reading("2.5e-1"), "0.25");
         assert_eq!(reading("0"), "0");
@@ -357,20 +389,66 @@ mod tests {
     #[test]
     fn bad_readings_get_reasons() {
         let cases = [
-            (r#"{"measured_at":"2026-06-01T10:00:00Z","kwh":1}"#, "device_id is missing"),
-            (r#"{"device_id":"x","measured_at":"2026-06-01T10:00:00Z","kwh":1}"#, "is not a UUID"),
-            (&format!(r#"{{"device_id":"{DEVICE}","measured_at":"yesterday","kwh":1}}"#), "RFC 3339"),
-            (&format!(r#"{{"device_id":"{DEVICE}","measured_at":"2026-06-01T12:06:00Z","kwh":1}}"#), "in the future"),
-            (&format!(r#"{{"device_id":"{DEVICE}","measured_at":"2026-06-01T10:00:00Z","kwh":-0.5}}"#), "negative"),
-            (&format!(r#"{{"device_id":"{DEVICE}","measured_at":"2026-06-01T10:00:00Z","kwh":"NaN"}}"#), "not a finite number"),
-            (&format!(r#"{{"device_id":"{DEVICE}","measured_at":"2026-06-01T10:00:00Z","kwh":1000000.000001}}"#), "above the maximum"),
-            (&format!(r#"{{"device_id":"{DEVICE}","measured_at":"2026-06-01T10:00:00Z","kwh":1e400}}"#), "not a finite number"),
-            (&format!(r#"{{"device_id":"{DEVICE}","measured_at":"2026-06-01T10:00:00Z"}}"#), "kwh is missing"),
-            (&format!(r#"{{"device_id":"{DEVICE}","measured_at":"2026-06-01T10:00:00Z","kwh":"3"}}"#), "must be a JSON number"),
+            (
+                r#"{"measured_at":"2026-06-01T10:00:00Z","kwh":1}"#,
+                "device_id is missing",
+            ),
+            (
+                r#"{"device_id":"x","measured_at":"2026-06-01T10:00:00Z","kwh":1}"#,
+                "is not a UUID",
+            ),
+            (
+                &format!(r#"{{"device_id":"{DEVICE}","measured_at":"yesterday","kwh":1}}"#),
+                "RFC 3339",
+            ),
+            (
+                &format!(
+                    r#"{{"device_id":"{DEVICE}","measured_at":"2026-06-01T12:06:00Z","kwh":1}}"#
+                ),
+                "in the future",
+            ),
+            (
+                &format!(
+                    r#"{{"device_id":"{DEVICE}","measured_at":"2026-06-01T10:00:00Z","kwh":-0.5}}"#
+                ),
+                "negative",
+            ),
+            (
+                &format!(
+                    r#"{{"device_id":"{DEVICE}","measured_at":"2026-06-01T10:00:00Z","kwh":"NaN"}}"#
+                ),
+                "not a finite number",
+            ),
+            (
+                &format!(
+                    r#"{{"device_id":"{DEVICE}","measured_at":"2026-06-01T10:00:00Z","kwh":1000000.000001}}"#
+                ),
+                "above the maximum",
+            ),
+            (
+                &format!(
+                    r#"{{"device_id":"{DEVICE}","measured_at":"2026-06-01T10:00:00Z","kwh":1e400}}"#
+                ),
+                "not a finite number",
+            ),
+            (
+                &format!(r#"{{"device_id":"{DEVICE}","measured_at":"2026-06-01T10:00:00Z"}}"#),
+                "kwh is missing",
+            ),
+            (
+                &format!(
+                    r#"{{"device_id":"{DEVICE}","measured_at":"2026-06-01T10:00:00Z","kwh":"3"}}"#
+                ),
+                "must be a JSON number",
+            ),
         ];
         for (body, reason) in cases {
             let rejected = one(body).expect_err(body);
-            assert!(rejected.reason.contains(reason), "{body}: {}", rejected.reason);
+            assert!(
+                rejected.reason.contains(reason),
+                "{body}: {}",
+                rejected.reason
+            );
             assert_eq!(rejected.raw, body);
         }
     }
@@ -385,7 +463,10 @@ mod tests {
         let parsed = parse_body(body.as_bytes(), 1000, now()).unwrap();
 
         assert!(parsed[0].is_ok());
-        assert_eq!(parsed[1].as_ref().unwrap_err().reason, "a reading must be a JSON object");
+        assert_eq!(
+            parsed[1].as_ref().unwrap_err().reason,
+            "a reading must be a JSON object"
+        );
         assert!(parsed[2].as_ref().unwrap_err().reason.contains("negative"));
     }
 
@@ -394,34 +475,59 @@ mod tests {
         let device: Uuid = DEVICE.parse().unwrap();
         let stranger = Uuid::nil();
         let at = now() - Duration::hours(1);
-        let reading = |device_id, kwh: i64| Reading { device_id, measured_at: at, kwh: Decimal::from(kwh) };
+        let reading = |device_id, kwh: i64| Reading {
+            device_id,
+            measured_at: at,
+            kwh: Decimal::from(kwh),
+        };
         let readings = [reading(device, 1), reading(device, 2), reading(stranger, 1)];
         let rows = [
-            IngestRow::Stored { device_id: device, measured_at: at.naive_utc() },
-            IngestRow::Unknown { device_id: stranger },
+            IngestRow::Stored {
+                device_id: device,
+                measured_at: at.naive_utc(),
+            },
+            IngestRow::Unknown {
+                device_id: stranger,
+            },
             IngestRow::Alerts { count: 2 },
         ];
 
         let summary = summarize(&readings, &rows);
 
-        assert_eq!(summary.outcomes, [Outcome::Stored, Outcome::Duplicate, Outcome::UnknownDevice]);
+        assert_eq!(
+            summary.outcomes,
+            [Outcome::Stored, Outcome::Duplicate, Outcome::UnknownDevice]
+        );
         assert_eq!(summary.alerts_raised, 2);
     }
 
     #[test]
     fn measured_at_is_rounded_to_microseconds() {
-        let body = format!(r#"{{"device_id":"{DEVICE}","measured_at":"2026-06-01T10:00:00.0000004Z","kwh":1}}"#);
+        let body = format!(
+            r#"{{"device_id":"{DEVICE}","measured_at":"2026-06-01T10:00:00.0000004Z","kwh":1}}"#
+        );
 
         let reading = one(&body).unwrap();
 
-        assert_eq!(reading.measured_at.to_rfc3339(), "2026-06-01T10:00:00+00:00");
+        assert_eq!(
+            reading.measured_at.to_rfc3339(),
+            "2026-06-01T10:00:00+00:00"
+        );
     }
 
     #[test]
     fn whole_body_errors() {
-        assert!(parse_body(b"{nope", 10, now()).unwrap_err().contains("malformed JSON"));
-        assert!(parse_body(br#"{"kwh": NaN}"#, 10, now()).unwrap_err().contains("malformed JSON"));
-        assert!(parse_body(b"42", 10, now()).unwrap_err().contains("reading object or an array"));
-        assert!(parse_body(b"[{}, {}, {}]", 2, now()).unwrap_err().contains("exceeds the maximum of 2"));
+        assert!(parse_body(b"{nope", 10, now())
+            .unwrap_err()
+            .contains("malformed JSON"));
+        assert!(parse_body(br#"{"kwh": NaN}"#, 10, now())
+            .unwrap_err()
+            .contains("malformed JSON"));
+        assert!(parse_body(b"42", 10, now())
+            .unwrap_err()
+            .contains("reading object or an array"));
+        assert!(parse_body(b"[{}, {}, {}]", 2, now())
+            .unwrap_err()
+            .contains("exceeds the maximum of 2"));
     }
 }

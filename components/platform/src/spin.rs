@@ -22,9 +22,16 @@ impl SpinDatabase {
 
 impl Database for SpinDatabase {
     fn query(&self, sql: &str, params: &[Value]) -> Result<Rows, DbError> {
-        let params = params.iter().map(to_parameter).collect::<Result<Vec<_>, _>>()?;
+        let params = params
+            .iter()
+            .map(to_parameter)
+            .collect::<Result<Vec<_>, _>>()?;
         let set = self.0.query(sql, &params).map_err(convert_error)?;
-        let columns = set.columns.iter().map(|column| column.name.clone()).collect();
+        let columns = set
+            .columns
+            .iter()
+            .map(|column| column.name.clone())
+            .collect();
         let rows = set
             .rows
             .into_iter()
@@ -34,7 +41,10 @@ impl Database for SpinDatabase {
     }
 
     fn execute(&self, sql: &str, params: &[Value]) -> Result<u64, DbError> {
-        let params = params.iter().map(to_parameter).collect::<Result<Vec<_>, _>>()?;
+        let params = params
+            .iter()
+            .map(to_parameter)
+            .collect::<Result<Vec<_>, _>>()?;
         self.0.execute(sql, &params).map_err(convert_error)
     }
 }
@@ -97,7 +107,9 @@ fn from_db_value(value: DbValue) -> Value {
             chrono::NaiveDate::from_ymd_opt(year, month.into(), day.into())
                 .map_or(Value::Unsupported, Value::Date)
         }
-        DbValue::Jsonb(bytes) => serde_json::from_slice(&bytes).map_or(Value::Unsupported, Value::Jsonb),
+        DbValue::Jsonb(bytes) => {
+            serde_json::from_slice(&bytes).map_or(Value::Unsupported, Value::Jsonb)
+        }
         DbValue::ArrayStr(items) => Value::ArrayStr(items),
         DbValue::DbNull => Value::Null,
         _ => Value::Unsupported,

@@ -50,9 +50,15 @@ pub fn list(host: &Host<'_>, request: &Request) -> Result<Response, ApiError> {
 
     let db = host.db()?;
     let mut list_params = filters.to_vec();
-    list_params.extend([Value::Int64(pagination.per_page), Value::Int64(pagination.offset())]);
+    list_params.extend([
+        Value::Int64(pagination.per_page),
+        Value::Int64(pagination.offset()),
+    ]);
     let rows = db.query(&sql::list_users(), &list_params)?;
-    let items = rows.iter().map(|row| User::from_row(&row)).collect::<Result<Vec<_>, _>>()?;
+    let items = rows
+        .iter()
+        .map(|row| User::from_row(&row))
+        .collect::<Result<Vec<_>, _>>()?;
     let total = db
         .query(sql::COUNT_USERS, &filters)?
         .first()
@@ -189,7 +195,11 @@ pub fn update(host: &Host<'_>, request: &Request, id: &str) -> Result<Response, 
 /// # Errors
 /// 422 for invalid values, 404 for an unknown user, 409 for a taken name or for
 /// demoting the last admin.
-pub fn apply_changes(host: &Host<'_>, id: uuid::Uuid, changes: &UserChanges) -> Result<User, ApiError> {
+pub fn apply_changes(
+    host: &Host<'_>,
+    id: uuid::Uuid,
+    changes: &UserChanges,
+) -> Result<User, ApiError> {
     let mut validator = Validator::new();
     if let Some(username) = &changes.username {
         check_username(&mut validator, username);
@@ -214,7 +224,11 @@ pub fn apply_changes(host: &Host<'_>, id: uuid::Uuid, changes: &UserChanges) -> 
     }
     validator.finish()?;
 
-    let hash = changes.password.as_deref().map(auth::hash_password).transpose()?;
+    let hash = changes
+        .password
+        .as_deref()
+        .map(auth::hash_password)
+        .transpose()?;
     let email = changes.email.clone().flatten();
     let role = changes.role.flatten();
     let params = [
@@ -239,7 +253,10 @@ pub fn apply_changes(host: &Host<'_>, id: uuid::Uuid, changes: &UserChanges) -> 
         return Err(ApiError::not_found("user"));
     }
     if row.opt_uuid("user_id")?.is_none() {
-        return Err(ApiError::conflict("role", "the last admin cannot be demoted; promote another admin first"));
+        return Err(ApiError::conflict(
+            "role",
+            "the last admin cannot be demoted; promote another admin first",
+        ));
     }
     Ok(User::from_row(&row)?)
 }

@@ -41,8 +41,9 @@ pub fn serve_path(host: &Host<'_>, request: &Request) -> Result<Response, ApiErr
     if requested.starts_with(HASHED_ASSETS) {
         return Err(ApiError::not_found("file"));
     }
-    read(host, request, "index.html")?
-        .ok_or_else(|| ApiError::NotFound("the dashboard is not built: run `npm run build` in web/".into()))
+    read(host, request, "index.html")?.ok_or_else(|| {
+        ApiError::NotFound("the dashboard is not built: run `npm run build` in web/".into())
+    })
 }
 
 /// Serves one file of the mount by its relative path, or 404.
@@ -74,8 +75,14 @@ fn read(host: &Host<'_>, request: &Request, path: &str) -> Result<Option<Respons
 fn respond_with_file(request: &Request, path: &str, content: Vec<u8>) -> Response {
     let mut response = Response::new(Bytes::new());
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type(path)));
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(content_type(path)),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     if path.starts_with(HASHED_ASSETS) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(IMMUTABLE));
     } else {
@@ -113,7 +120,11 @@ fn decode(path: &str) -> Option<String> {
     if decoded.split('/').any(|segment| segment.starts_with('.')) {
         return None;
     }
-    Some(if directory { format!("{decoded}/") } else { decoded })
+    Some(if directory {
+        format!("{decoded}/")
+    } else {
+        decoded
+    })
 }
 
 fn content_type(path: &str) -> &'static str {
@@ -197,8 +208,14 @@ mod tests {
     #[test]
     fn content_types_by_extension() {
         assert_eq!(content_type("index.html"), "text/html; charset=utf-8");
-        assert_eq!(content_type("assets/index-3f2a.js"), "text/javascript; charset=utf-8");
-        assert_eq!(content_type("assets/index-3f2a.CSS"), "text/css; charset=utf-8");
+        assert_eq!(
+            content_type("assets/index-3f2a.js"),
+            "text/javascript; charset=utf-8"
+        );
+        assert_eq!(
+            content_type("assets/index-3f2a.CSS"),
+            "text/css; charset=utf-8"
+        );
         assert_eq!(content_type("api/openapi.json"), "application/json");
         assert_eq!(content_type("LICENSE"), "application/octet-stream");
     }

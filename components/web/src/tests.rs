@@ -69,7 +69,10 @@ fn config_json_returns_socket_url_uncached() {
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(header_text(&response, header::CACHE_CONTROL), "no-store");
     let body: serde_json::Value = serde_json::from_slice(response.body()).unwrap();
-    assert_eq!(body, serde_json::json!({"socket_url": "http://127.0.0.1:4000"}));
+    assert_eq!(
+        body,
+        serde_json::json!({"socket_url": "http://127.0.0.1:4000"})
+    );
 }
 
 #[test]
@@ -77,7 +80,10 @@ fn root_serves_index_without_caching() {
     let response = get("/");
 
     assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(header_text(&response, header::CONTENT_TYPE), "text/html; charset=utf-8");
+    assert_eq!(
+        header_text(&response, header::CONTENT_TYPE),
+        "text/html; charset=utf-8"
+    );
     assert_eq!(header_text(&response, header::CACHE_CONTROL), "no-cache");
     assert!(body_text(&response).contains("id=root"));
 }
@@ -88,12 +94,18 @@ fn hashed_assets_are_immutable() {
     let style = get("/assets/index-9c1b.css");
 
     assert_eq!(script.status(), StatusCode::OK);
-    assert_eq!(header_text(&script, header::CONTENT_TYPE), "text/javascript; charset=utf-8");
+    assert_eq!(
+        header_text(&script, header::CONTENT_TYPE),
+        "text/javascript; charset=utf-8"
+    );
     assert_eq!(
         header_text(&script, header::CACHE_CONTROL),
         "public, max-age=31536000, immutable"
     );
-    assert_eq!(header_text(&style, header::CONTENT_TYPE), "text/css; charset=utf-8");
+    assert_eq!(
+        header_text(&style, header::CONTENT_TYPE),
+        "text/css; charset=utf-8"
+    );
 }
 
 #[test]
@@ -101,7 +113,10 @@ fn missing_asset_is_not_found() {
     let response = get("/assets/index-0000.js");
 
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
-    assert_eq!(header_text(&response, header::CONTENT_TYPE), "application/problem+json");
+    assert_eq!(
+        header_text(&response, header::CONTENT_TYPE),
+        "application/problem+json"
+    );
 }
 
 #[test]
@@ -110,13 +125,22 @@ fn client_routes_fall_back_to_index() {
         let response = get(path);
         assert_eq!(response.status(), StatusCode::OK, "{path}");
         assert!(body_text(&response).contains("id=root"), "{path}");
-        assert_eq!(header_text(&response, header::CACHE_CONTROL), "no-cache", "{path}");
+        assert_eq!(
+            header_text(&response, header::CACHE_CONTROL),
+            "no-cache",
+            "{path}"
+        );
     }
 }
 
 #[test]
 fn api_paths_get_problem_not_found() {
-    for path in ["/api", "/api/nope", "/api/devices-x/1", "/.well-known/other.json"] {
+    for path in [
+        "/api",
+        "/api/nope",
+        "/api/devices-x/1",
+        "/.well-known/other.json",
+    ] {
         let response = get(path);
         assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
         assert_eq!(
@@ -132,7 +156,10 @@ fn openapi_document_is_served() {
     let response = get("/api/openapi.json");
 
     assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(header_text(&response, header::CONTENT_TYPE), "application/json");
+    assert_eq!(
+        header_text(&response, header::CONTENT_TYPE),
+        "application/json"
+    );
     assert!(body_text(&response).contains("3.1.0"));
 }
 
@@ -163,7 +190,10 @@ fn traversal_and_hidden_files_are_not_served() {
 fn matching_etag_returns_not_modified() {
     let first = get("/");
     let etag = header_text(&first, header::ETAG).to_owned();
-    assert!(etag.starts_with('"'), "index.html carries a strong ETag: {etag}");
+    assert!(
+        etag.starts_with('"'),
+        "index.html carries a strong ETag: {etag}"
+    );
 
     let again = request_with(Method::GET, "/", &[("if-none-match", &etag)]);
 
@@ -176,7 +206,10 @@ fn head_returns_headers_only() {
     let response = request_with(Method::HEAD, "/index.html", &[]);
 
     assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(header_text(&response, header::CONTENT_TYPE), "text/html; charset=utf-8");
+    assert_eq!(
+        header_text(&response, header::CONTENT_TYPE),
+        "text/html; charset=utf-8"
+    );
     assert!(response.body().is_empty());
 }
 

@@ -80,7 +80,13 @@ struct AnswerMessage {
 impl AiClient {
     /// # Errors
     /// When the HTTP client cannot be built (its TLS setup fails).
-    pub fn new(base_url: &str, model: &str, token: SecretString, timeout: Duration, max_tokens: u32) -> anyhow::Result<AiClient> {
+    pub fn new(
+        base_url: &str,
+        model: &str,
+        token: SecretString,
+        timeout: Duration,
+        max_tokens: u32,
+    ) -> anyhow::Result<AiClient> {
         let http = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(5)))
@@ -141,7 +147,8 @@ fn transport_error(err: reqwest::Error) -> AiError {
 /// [`AiError::Malformed`] when the body is not such an answer, and
 /// [`AiError::Empty`] when its text is blank.
 pub fn parse_completion(body: &[u8]) -> Result<String, AiError> {
-    let response: CompletionResponse = serde_json::from_slice(body).map_err(|err| AiError::Malformed(err.to_string()))?;
+    let response: CompletionResponse =
+        serde_json::from_slice(body).map_err(|err| AiError::Malformed(err.to_string()))?;
     let choice = response
         .choices
         .into_iter()
@@ -165,7 +172,10 @@ pub fn conversation(facts: &ClientFacts, history: &[HistoryMessage]) -> Vec<Chat
          about saving energy. If you cannot help, say that an administrator will answer. \
          Never invent bills, prices or account changes.\n",
     );
-    instructions.push_str(&format!("Today is {} in the customer's time zone ({}).\n", facts.today, facts.timezone));
+    instructions.push_str(&format!(
+        "Today is {} in the customer's time zone ({}).\n",
+        facts.today, facts.timezone
+    ));
     if facts.devices.is_empty() {
         instructions.push_str("The customer has no devices.\n");
     } else {
@@ -183,7 +193,11 @@ pub fn conversation(facts: &ClientFacts, history: &[HistoryMessage]) -> Vec<Chat
     }];
     for message in history {
         messages.push(ChatMessage {
-            role: if message.sender_kind == "client" { "user" } else { "assistant" },
+            role: if message.sender_kind == "client" {
+                "user"
+            } else {
+                "assistant"
+            },
             content: message.body.clone(),
         });
     }
@@ -211,23 +225,44 @@ mod tests {
 
     #[test]
     fn rejects_json_of_another_shape() {
-        for body in [&br#"{"error":{"message":"quota"}}"#[..], br#"{"choices":"none"}"#, br#"[]"#, br#"{"choices":[{"text":"legacy"}]}"#] {
+        for body in [
+            &br#"{"error":{"message":"quota"}}"#[..],
+            br#"{"choices":"none"}"#,
+            br#"[]"#,
+            br#"{"choices":[{"text":"legacy"}]}"#,
+        ] {
             let result = parse_completion(body);
 
-            assert!(matches!(result, Err(AiError::Malformed(_))), "{}: {result:?}", String::from_utf8_lossy(body));
+            assert!(
+                matches!(result, Err(AiError::Malformed(_))),
+                "{}: {result:?}",
+                String::from_utf8_lossy(body)
+            );
         }
     }
 
     #[test]
     fn rejects_no_choices() {
-        assert_eq!(parse_completion(br#"{"choices":[]}"#), Err(AiError::Malformed("no choices".into())));
+        assert_eq!(
+            parse_completion(br#"{"choices":[]}"#),
+            Err(AiError::Malformed("no choices".into()))
+        );
     }
 
     #[test]
     fn rejects_blank_or_missing_content() {
-        assert_eq!(parse_completion(br#"{"choices":[{"message":{"content":"  \n "}}]}"#), Err(AiError::Empty));
-        assert_eq!(parse_completion(br#"{"choices":[{"message":{"content":null}}]}"#), Err(AiError::Empty));
-        assert_eq!(parse_completion(br#"{"choices":[{"message":{"role":"assistant"}}]}"#), Err(AiError::Empty));
+        assert_eq!(
+            parse_completion(br#"{"choices":[{"message":{"content":"  \n "}}]}"#),
+            Err(AiError::Empty)
+        );
+        assert_eq!(
+            parse_completion(br#"{"choices":[{"message":{"content":null}}]}"#),
+            Err(AiError::Empty)
+        );
+        assert_eq!(
+            parse_completion(br#"{"choices":[{"message":{"role":"assistant"}}]}"#),
+            Err(AiError::Empty)
+        );
     }
 
     #[test]
@@ -244,20 +279,46 @@ mod tests {
         let facts = ClientFacts {
             timezone: "Europe/Berlin".into(),
             today: "2026-12-04".into(),
-            devices: vec![DeviceFacts { name: "Heat pump".into(), max_hourly_kwh: "2.5".into(), today_kwh: "7.25".into() }],
+            devices: vec![DeviceFacts {
+                name: "Heat pump".into(),
+                max_hourly_kwh: "2.5".into(),
+                today_kwh: "7.25".into(),
+            }],
         };
         let history = vec![
-            HistoryMessage { sender_kind: "client".into(), body: "Why so high?".into() },
-            HistoryMessage { sender_kind: "bot".into(), body: "Let me check.".into() },
+            HistoryMessage {
+                sender_kind: "client".into(),
+                body: "Why so high?".into(),
+            },
+            HistoryMessage {
+                sender_kind: "bot".into(),
+                body: "Let me check.".into(),
+            },
         ];
 
         let messages = conversation(&facts, &history);
 
         assert_eq!(messages.len(), 3);
         assert_eq!(messages[0].role, "system");
-        assert!(messages[0].content.contains("- Heat pump: limit 2.5 kWh per hour; 7.25 kWh today"), "{}", messages[0].content);
-        assert!(messages[0].content.contains("2026-12-04"), "{}", messages[0].content);
-        assert_eq!(messages[1], ChatMessage { role: "user", content: "Why so high?".into() });
+        assert!(
+            messages[0]
+                .content
+                .contains("- Heat pump: limit 2.5 kWh per hour; 7.25 kWh today"),
+            "{}",
+            messages[0].content
+        );
+        assert!(
+            messages[0].content.contains("2026-12-04"),
+            "{}",
+            messages[0].content
+        );
+        assert_eq!(
+            messages[1],
+            ChatMessage {
+                role: "user",
+                content: "Why so high?".into()
+            }
+        );
         assert_eq!(messages[2].role, "assistant");
     }
 }

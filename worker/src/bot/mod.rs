@@ -27,7 +27,9 @@ use std::time::Duration;
 use anyhow::Context;
 use futures_util::StreamExt;
 use lapin::message::Delivery;
-use lapin::options::{BasicAckOptions, BasicCancelOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions};
+use lapin::options::{
+    BasicAckOptions, BasicCancelOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions,
+};
 use lapin::types::FieldTable;
 use secrecy::SecretString;
 use serde_json::Value;
@@ -69,7 +71,10 @@ impl BotSettings {
     /// When the AI's HTTP client cannot be built.
     pub fn from_options(topology: Topology, options: &AiOptions) -> anyhow::Result<BotSettings> {
         use secrecy::ExposeSecret;
-        let token = options.ai_token.as_ref().filter(|token| !token.expose_secret().trim().is_empty());
+        let token = options
+            .ai_token
+            .as_ref()
+            .filter(|token| !token.expose_secret().trim().is_empty());
         let ai = match token {
             Some(token) => Some(AiClient::new(
                 &options.ai_base_url,
@@ -88,7 +93,12 @@ impl BotSettings {
 ///
 /// # Errors
 /// Never while running; failures are logged and retried.
-pub async fn run(pool: PgPool, amqp_url: SecretString, settings: BotSettings, stop: CancellationToken) -> anyhow::Result<()> {
+pub async fn run(
+    pool: PgPool,
+    amqp_url: SecretString,
+    settings: BotSettings,
+    stop: CancellationToken,
+) -> anyhow::Result<()> {
     tracing::info!(queue = %settings.topology.bot_queue(), ai = settings.ai.is_some(), "support bot starting");
     let settings = Arc::new(settings);
     let mut delay = Duration::from_millis(500);
@@ -120,8 +130,16 @@ pub async fn run(pool: PgPool, amqp_url: SecretString, settings: BotSettings, st
     Ok(())
 }
 
-async fn consume(connection: &lapin::Connection, pool: &PgPool, settings: &Arc<BotSettings>, stop: &CancellationToken) -> anyhow::Result<()> {
-    let channel = connection.create_channel().await.context("Failed to open a channel")?;
+async fn consume(
+    connection: &lapin::Connection,
+    pool: &PgPool,
+    settings: &Arc<BotSettings>,
+    stop: &CancellationToken,
+) -> anyhow::Result<()> {
+    let channel = connection
+        .create_channel()
+        .await
+        .context("Failed to open a channel")?;
     settings.topology.declare(&channel).await?;
     channel
         .basic_qos(CONCURRENCY, BasicQosOptions::default())
@@ -129,7 +147,12 @@ async fn consume(connection: &lapin::Connection, pool: &PgPool, settings: &Arc<B
         .context("Failed to set the prefetch count")?;
     let consumer_tag = format!("dms-bot-{}", Uuid::new_v4().simple());
     let mut consumer = channel
-        .basic_consume(&settings.topology.bot_queue(), &consumer_tag, BasicConsumeOptions::default(), FieldTable::default())
+        .basic_consume(
+            &settings.topology.bot_queue(),
+            &consumer_tag,
+            BasicConsumeOptions::default(),
+            FieldTable::default(),
+        )
         .await
         .context("Failed to start consuming the bot queue")?;
     tracing::info!(consumer_tag, "support bot consuming");
@@ -175,7 +198,12 @@ async fn settle(delivery: Delivery, pool: &PgPool, settings: &BotSettings) {
         Err(err) => {
             tracing::warn!(error.cause_chain = ?err, error.message = %format!("{err:#}"), "bot failed to handle a message; requeueing it");
             tokio::time::sleep(Duration::from_secs(1)).await;
-            let _ = delivery.nack(BasicNackOptions { requeue: true, ..BasicNackOptions::default() }).await;
+            let _ = delivery
+                .nack(BasicNackOptions {
+                    requeue: true,
+                    ..BasicNackOptions::default()
+                })
+                .await;
         }
     }
 }
@@ -214,7 +242,10 @@ async fn handle(body: &[u8], pool: &PgPool, settings: &BotSettings) -> anyhow::R
     };
     let message_id = message.id;
     let session_id = message.session_id;
-    let Some(context) = store::reply_context(pool, message_id).await.context("Failed to load the session")? else {
+    let Some(context) = store::reply_context(pool, message_id)
+        .await
+        .context("Failed to load the session")?
+    else {
         tracing::warn!(%message_id, %session_id, "bot skipped a message that is not in the database");
         return Ok(());
     };
@@ -235,7 +266,10 @@ async fn handle(body: &[u8], pool: &PgPool, settings: &BotSettings) -> anyhow::R
     }
     // Checked again under the session's lock when storing; this early check only
     // saves an AI request.
-    let mut connection = pool.acquire().await.context("Failed to get a database connection")?;
+    let mut connection = pool
+        .acquire()
+        .await
+        .context("Failed to get a database connection")?;
     let recent = store::recent_replies(&mut connection, context.client_id)
         .await
         .context("Failed to count recent replies")?;
@@ -258,23 +292,43 @@ async fn handle(body: &[u8], pool: &PgPool, settings: &BotSettings) -> anyhow::R
             Some(client) => ask_ai(pool, client, &message, context.client_id).await?,
         },
     };
-    let outcome = store::insert_reply(pool, session_id, message_id, kind, &reply, MAX_REPLIES_PER_MINUTE)
-        .await
-        .context("Failed to store the reply")?;
+    let outcome = store::insert_reply(
+        pool,
+        session_id,
+        message_id,
+        kind,
+        &reply,
+        MAX_REPLIES_PER_MINUTE,
+    )
+    .await
+    .context("Failed to store the reply")?;
     match outcome {
-        ReplyOutcome::Stored => tracing::info!(%message_id, %session_id, kind = ?kind, "bot replied"),
-        ReplyOutcome::Skipped => tracing::debug!(%message_id, %session_id, "bot reply not stored: a reply exists already, or the session changed"),
-        ReplyOutcome::Limited => tracing::info!(%message_id, %session_id, client_id = %context.client_id, "bot reply limit reached; the message waits for an admin"),
+        ReplyOutcome::Stored => {
+            tracing::info!(%message_id, %session_id, kind = ?kind, "bot replied")
+        }
+        ReplyOutcome::Skipped => {
+            tracing::debug!(%message_id, %session_id, "bot reply not stored: a reply exists already, or the session changed")
+        }
+        ReplyOutcome::Limited => {
+            tracing::info!(%message_id, %session_id, client_id = %context.client_id, "bot reply limit reached; the message waits for an admin")
+        }
     }
     Ok(())
 }
 
 /// Asks the AI; any failure of the AI itself becomes a hand-off.
-async fn ask_ai(pool: &PgPool, client: &AiClient, message: &ClientMessage, client_id: Uuid) -> anyhow::Result<(ReplyKind, String)> {
+async fn ask_ai(
+    pool: &PgPool,
+    client: &AiClient,
+    message: &ClientMessage,
+    client_id: Uuid,
+) -> anyhow::Result<(ReplyKind, String)> {
     let history = store::history(pool, message.session_id, HISTORY_MESSAGES)
         .await
         .context("Failed to load the conversation")?;
-    let facts = store::client_facts(pool, client_id).await.context("Failed to load the client's devices")?;
+    let facts = store::client_facts(pool, client_id)
+        .await
+        .context("Failed to load the client's devices")?;
     let started = std::time::Instant::now();
     match client.complete(&ai::conversation(&facts, &history)).await {
         Ok(answer) => {
@@ -307,7 +361,14 @@ mod tests {
         let session_id = Uuid::new_v4();
         let event = json!({"id": Uuid::new_v4(), "type": "chat.message", "data": {"id": id, "session_id": session_id, "sender_kind": "client", "body": "hi"}});
 
-        assert_eq!(client_message(&event), Some(ClientMessage { id, session_id, body: "hi".into() }));
+        assert_eq!(
+            client_message(&event),
+            Some(ClientMessage {
+                id,
+                session_id,
+                body: "hi".into()
+            })
+        );
     }
 
     #[test]

@@ -26,7 +26,10 @@ pub struct ReplyContext {
 ///
 /// # Errors
 /// When the database fails.
-pub async fn reply_context(pool: &PgPool, message_id: Uuid) -> Result<Option<ReplyContext>, sqlx::Error> {
+pub async fn reply_context(
+    pool: &PgPool,
+    message_id: Uuid,
+) -> Result<Option<ReplyContext>, sqlx::Error> {
     sqlx::query_as(
         "select s.client_id, s.status = 'open' as open, s.needs_human,
                 chat_unassigned(s.admin_id) as unassigned,
@@ -152,7 +155,11 @@ pub async fn insert_reply(
         .fetch_one(&mut *transaction)
         .await?;
     transaction.commit().await?;
-    Ok(if inserted > 0 { ReplyOutcome::Stored } else { ReplyOutcome::Skipped })
+    Ok(if inserted > 0 {
+        ReplyOutcome::Stored
+    } else {
+        ReplyOutcome::Skipped
+    })
 }
 
 /// Messages per session that [`recent_replies`] looks at.
@@ -165,7 +172,10 @@ const RECENT_WINDOW: i64 = 100;
 ///
 /// NOTE: a client who sends more than that many messages in a minute may get
 /// more replies than the limit, since older replies fall out of the window.
-pub async fn recent_replies(connection: &mut sqlx::PgConnection, client_id: Uuid) -> Result<i64, sqlx::Error> {
+pub async fn recent_replies(
+    connection: &mut sqlx::PgConnection,
+    client_id: Uuid,
+) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
         "select count(*) from chat_session s
          cross join lateral (
@@ -192,7 +202,11 @@ pub struct HistoryMessage {
 ///
 /// # Errors
 /// When the database fails.
-pub async fn history(pool: &PgPool, session_id: Uuid, limit: i64) -> Result<Vec<HistoryMessage>, sqlx::Error> {
+pub async fn history(
+    pool: &PgPool,
+    session_id: Uuid,
+    limit: i64,
+) -> Result<Vec<HistoryMessage>, sqlx::Error> {
     let mut messages: Vec<HistoryMessage> = sqlx::query_as(
         "select sender_kind, body from chat_message where session_id = $1 order by seq desc limit $2",
     )
@@ -255,5 +269,9 @@ pub async fn client_facts(pool: &PgPool, client_id: Uuid) -> Result<ClientFacts,
     .bind(MAX_DEVICES)
     .fetch_all(pool)
     .await?;
-    Ok(ClientFacts { timezone, today, devices })
+    Ok(ClientFacts {
+        timezone,
+        today,
+        devices,
+    })
 }

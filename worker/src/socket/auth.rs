@@ -46,7 +46,10 @@ pub async fn authenticate(
     token: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<SocketUser, AuthError> {
-    let token = token.map(str::trim).filter(|token| !token.is_empty()).ok_or(AuthError::MissingToken)?;
+    let token = token
+        .map(str::trim)
+        .filter(|token| !token.is_empty())
+        .ok_or(AuthError::MissingToken)?;
     let verified = verifier
         .verify(token, now)
         .map_err(|err| AuthError::InvalidToken(err.to_string()))?;
@@ -68,7 +71,11 @@ pub async fn recheck(pool: &PgPool, user: &SocketUser) -> Result<(), AuthError> 
     Ok(())
 }
 
-async fn load_user(pool: &PgPool, id: Uuid, issued_at: DateTime<Utc>) -> Result<SocketUser, AuthError> {
+async fn load_user(
+    pool: &PgPool,
+    id: Uuid,
+    issued_at: DateTime<Utc>,
+) -> Result<SocketUser, AuthError> {
     let row: Option<(String, String, DateTime<Utc>)> = sqlx::query_as(
         "select username::text, role, password_changed_at from app_user
          where user_id = $1 and deleted_at is null",

@@ -54,11 +54,25 @@ impl ClientEvent {
 /// A client event with a valid payload.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
-    Join { session_id: Uuid },
-    Leave { session_id: Uuid },
-    Send { session_id: Uuid, body: String, client_msg_id: Option<String> },
-    Typing { session_id: Uuid, started: bool },
-    MarkRead { session_id: Uuid, up_to: Uuid },
+    Join {
+        session_id: Uuid,
+    },
+    Leave {
+        session_id: Uuid,
+    },
+    Send {
+        session_id: Uuid,
+        body: String,
+        client_msg_id: Option<String>,
+    },
+    Typing {
+        session_id: Uuid,
+        started: bool,
+    },
+    MarkRead {
+        session_id: Uuid,
+        up_to: Uuid,
+    },
 }
 
 /// Why an event failed: `code` for programs, `message` for people.
@@ -70,7 +84,10 @@ pub struct CommandError {
 
 impl CommandError {
     fn new(code: &'static str, message: impl Into<String>) -> CommandError {
-        CommandError { code, message: message.into() }
+        CommandError {
+            code,
+            message: message.into(),
+        }
     }
 
     fn invalid(message: impl Into<String>) -> CommandError {
@@ -93,14 +110,23 @@ impl CommandError {
 /// `invalid_payload` naming the field that is missing or invalid.
 pub fn parse(event: ClientEvent, payload: &Value) -> Result<Command, CommandError> {
     if !payload.is_object() {
-        return Err(CommandError::invalid(format!("{} takes a JSON object", event.name())));
+        return Err(CommandError::invalid(format!(
+            "{} takes a JSON object",
+            event.name()
+        )));
     }
     let session_id = uuid_field(payload, "session_id")?;
     Ok(match event {
         ClientEvent::JoinChat => Command::Join { session_id },
         ClientEvent::LeaveChat => Command::Leave { session_id },
-        ClientEvent::TypingStart => Command::Typing { session_id, started: true },
-        ClientEvent::TypingStop => Command::Typing { session_id, started: false },
+        ClientEvent::TypingStart => Command::Typing {
+            session_id,
+            started: true,
+        },
+        ClientEvent::TypingStop => Command::Typing {
+            session_id,
+            started: false,
+        },
         ClientEvent::MarkRead => Command::MarkRead {
             session_id,
             up_to: uuid_field(payload, "up_to_message_id")?,
@@ -108,7 +134,11 @@ pub fn parse(event: ClientEvent, payload: &Value) -> Result<Command, CommandErro
         ClientEvent::SendMessage => {
             let body = match payload.get("body") {
                 Some(Value::String(body)) => body.trim().to_owned(),
-                _ => return Err(CommandError::invalid("body is missing; send the message text as a string")),
+                _ => {
+                    return Err(CommandError::invalid(
+                        "body is missing; send the message text as a string",
+                    ))
+                }
             };
             let length = body.chars().count();
             if !(1..=MAX_BODY_CHARS).contains(&length) {
@@ -125,7 +155,11 @@ pub fn parse(event: ClientEvent, payload: &Value) -> Result<Command, CommandErro
                     )))
                 }
             };
-            Command::Send { session_id, body, client_msg_id }
+            Command::Send {
+                session_id,
+                body,
+                client_msg_id,
+            }
         }
     })
 }
@@ -135,7 +169,9 @@ fn uuid_field(payload: &Value, field: &str) -> Result<Uuid, CommandError> {
         Some(Value::String(text)) => text
             .parse()
             .map_err(|_| CommandError::invalid(format!("{field} must be a UUID; got {text:?}"))),
-        Some(_) => Err(CommandError::invalid(format!("{field} must be a UUID string"))),
+        Some(_) => Err(CommandError::invalid(format!(
+            "{field} must be a UUID string"
+        ))),
         None => Err(CommandError::invalid(format!("{field} is missing"))),
     }
 }
@@ -146,7 +182,11 @@ pub struct WantsAck(bool);
 impl<A: Adapter> FromMessageParts<A> for WantsAck {
     type Error = Infallible;
 
-    fn from_message_parts(_: &Arc<Socket<A>>, _: &mut socketioxide::handler::Value, ack_id: &Option<i64>) -> Result<Self, Infallible> {
+    fn from_message_parts(
+        _: &Arc<Socket<A>>,
+        _: &mut socketioxide::handler::Value,
+        ack_id: &Option<i64>,
+    ) -> Result<Self, Infallible> {
         Ok(WantsAck(ack_id.is_some()))
     }
 }
@@ -167,7 +207,10 @@ pub fn register(socket: &SocketRef) {
     for event in ClientEvent::ALL {
         socket.on(
             event.name(),
-            move |socket: SocketRef, TryData(payload): TryData<Value>, WantsAck(wants_ack): WantsAck, ack: AckSender| {
+            move |socket: SocketRef,
+                  TryData(payload): TryData<Value>,
+                  WantsAck(wants_ack): WantsAck,
+                  ack: AckSender| {
                 enqueue(socket, event, payload.ok(), wants_ack, ack);
                 std::future::ready(())
             },
@@ -175,14 +218,32 @@ pub fn register(socket: &SocketRef) {
     }
 }
 
-fn enqueue(socket: SocketRef, event: ClientEvent, payload: Option<Value>, wants_ack: bool, ack: AckSender) {
+fn enqueue(
+    socket: SocketRef,
+    event: ClientEvent,
+    payload: Option<Value>,
+    wants_ack: bool,
+    ack: AckSender,
+) {
     let Some(state) = socket.extensions.get::<Arc<SocketState>>() else {
         return;
     };
     let jobs = state.jobs.clone();
-    let job = Job { socket, state, event, payload, wants_ack, ack };
-    if let Err(mpsc::error::TrySendError::Full(job) | mpsc::error::TrySendError::Closed(job)) = jobs.try_send(job) {
-        let error = CommandError::new("too_many_requests", "too many events in flight on this socket; wait for the acknowledgements");
+    let job = Job {
+        socket,
+        state,
+        event,
+        payload,
+        wants_ack,
+        ack,
+    };
+    if let Err(mpsc::error::TrySendError::Full(job) | mpsc::error::TrySendError::Closed(job)) =
+        jobs.try_send(job)
+    {
+        let error = CommandError::new(
+            "too_many_requests",
+            "too many events in flight on this socket; wait for the acknowledgements",
+        );
         reply(&job.socket, job.event, job.wants_ack, job.ack, Err(error));
     }
 }
@@ -190,8 +251,15 @@ fn enqueue(socket: SocketRef, event: ClientEvent, payload: Option<Value>, wants_
 /// Handles a socket's queued events until the socket is gone.
 pub async fn serve(hub: Arc<Hub>, mut queue: mpsc::Receiver<Job>) {
     while let Some(job) = queue.recv().await {
-        let result = match job.payload.as_ref().map(|payload| parse(job.event, payload)) {
-            None => Err(CommandError::invalid(format!("{} takes a JSON object", job.event.name()))),
+        let result = match job
+            .payload
+            .as_ref()
+            .map(|payload| parse(job.event, payload))
+        {
+            None => Err(CommandError::invalid(format!(
+                "{} takes a JSON object",
+                job.event.name()
+            ))),
             Some(Err(err)) => Err(err),
             Some(Ok(command)) => hub.run(&job.socket, &job.state, job.event, command).await,
         };
@@ -203,7 +271,13 @@ pub async fn serve(hub: Arc<Hub>, mut queue: mpsc::Receiver<Job>) {
     }
 }
 
-fn reply(socket: &SocketRef, event: ClientEvent, wants_ack: bool, ack: AckSender, result: Result<Value, CommandError>) {
+fn reply(
+    socket: &SocketRef,
+    event: ClientEvent,
+    wants_ack: bool,
+    ack: AckSender,
+    result: Result<Value, CommandError>,
+) {
     let sent = match result {
         Ok(fields) => {
             let mut answer = json!({"ok": true});
@@ -212,7 +286,9 @@ fn reply(socket: &SocketRef, event: ClientEvent, wants_ack: bool, ack: AckSender
             }
             ack.send(&answer)
         }
-        Err(err) if wants_ack => ack.send(&json!({"ok": false, "error": err.message, "code": err.code})),
+        Err(err) if wants_ack => {
+            ack.send(&json!({"ok": false, "error": err.message, "code": err.code}))
+        }
         Err(err) => socket.emit("error", &json!({"code": err.code, "message": err.message})),
     };
     if let Err(err) = sent {
@@ -221,7 +297,13 @@ fn reply(socket: &SocketRef, event: ClientEvent, wants_ack: bool, ack: AckSender
 }
 
 impl Hub {
-    async fn run(&self, socket: &SocketRef, state: &SocketState, event: ClientEvent, command: Command) -> Result<Value, CommandError> {
+    async fn run(
+        &self,
+        socket: &SocketRef,
+        state: &SocketState,
+        event: ClientEvent,
+        command: Command,
+    ) -> Result<Value, CommandError> {
         match command {
             Command::Join { session_id } => {
                 self.recheck(event, state).await?;
@@ -232,42 +314,85 @@ impl Hub {
                 self.remember(session_id, participants);
                 socket.join(session_room(session_id));
                 if lock(&state.joined).insert(session_id) {
-                    self.announce(Transient::new(session_id, state.user.id, TransientKind::Joined)).await;
+                    self.announce(Transient::new(
+                        session_id,
+                        state.user.id,
+                        TransientKind::Joined,
+                    ))
+                    .await;
                 }
                 Ok(json!({"session_id": session_id}))
             }
             Command::Leave { session_id } => {
                 socket.leave(session_room(session_id));
                 if lock(&state.joined).remove(&session_id) {
-                    self.announce(Transient::new(session_id, state.user.id, TransientKind::Left)).await;
+                    self.announce(Transient::new(
+                        session_id,
+                        state.user.id,
+                        TransientKind::Left,
+                    ))
+                    .await;
                 }
                 Ok(json!({"session_id": session_id}))
             }
-            Command::Send { session_id, body, client_msg_id } => {
-                let sent = store::send_message(&self.pool, &state.user, session_id, &body, client_msg_id.as_deref())
-                    .await
-                    .map_err(|err| CommandError::database(event, &err))?;
+            Command::Send {
+                session_id,
+                body,
+                client_msg_id,
+            } => {
+                let sent = store::send_message(
+                    &self.pool,
+                    &state.user,
+                    session_id,
+                    &body,
+                    client_msg_id.as_deref(),
+                )
+                .await
+                .map_err(|err| CommandError::database(event, &err))?;
                 match sent {
-                    Sent::Stored { message, participants } => {
+                    Sent::Stored {
+                        message,
+                        participants,
+                    } => {
                         self.remember(session_id, participants);
                         self.emit_message(&message, participants).await;
                         Ok(json!({"message": message}))
                     }
                     Sent::Repeated { message } => Ok(json!({"message": message})),
-                    Sent::Closed => Err(CommandError::new("closed", "the session is closed; open a new session to send messages")),
+                    Sent::Closed => Err(CommandError::new(
+                        "closed",
+                        "the session is closed; open a new session to send messages",
+                    )),
                     Sent::NotFound => Err(CommandError::session_not_found()),
-                    Sent::Revoked => Err(CommandError::new("unauthorized", "your account changed since this socket connected; reconnect")),
+                    Sent::Revoked => Err(CommandError::new(
+                        "unauthorized",
+                        "your account changed since this socket connected; reconnect",
+                    )),
                 }
             }
-            Command::Typing { session_id, started } => {
+            Command::Typing {
+                session_id,
+                started,
+            } => {
                 if !lock(&state.joined).contains(&session_id) {
-                    return Err(CommandError::new("not_joined", "join the session with join_chat before sending typing events"));
+                    return Err(CommandError::new(
+                        "not_joined",
+                        "join the session with join_chat before sending typing events",
+                    ));
                 }
                 if !lock(&state.typing).try_take(Instant::now()) {
-                    return Err(CommandError::new("rate_limited", "too many typing events; slow down"));
+                    return Err(CommandError::new(
+                        "rate_limited",
+                        "too many typing events; slow down",
+                    ));
                 }
-                let kind = if started { TransientKind::TypingStarted } else { TransientKind::TypingStopped };
-                self.announce(Transient::new(session_id, state.user.id, kind)).await;
+                let kind = if started {
+                    TransientKind::TypingStarted
+                } else {
+                    TransientKind::TypingStopped
+                };
+                self.announce(Transient::new(session_id, state.user.id, kind))
+                    .await;
                 Ok(json!({"session_id": session_id}))
             }
             Command::MarkRead { session_id, up_to } => {
@@ -276,7 +401,11 @@ impl Hub {
                     .await
                     .map_err(|err| CommandError::database(event, &err))?;
                 match read {
-                    Read::Marked { receipt, event_id, marked } => {
+                    Read::Marked {
+                        receipt,
+                        event_id,
+                        marked,
+                    } => {
                         if let Some(event_id) = event_id {
                             self.emit_read(event_id, &receipt).await;
                         }
@@ -285,7 +414,9 @@ impl Hub {
                         Ok(answer)
                     }
                     Read::NotFound => Err(CommandError::session_not_found()),
-                    Read::UnknownMessage => Err(CommandError::invalid("up_to_message_id must be the id of a message of this session")),
+                    Read::UnknownMessage => Err(CommandError::invalid(
+                        "up_to_message_id must be the id of a message of this session",
+                    )),
                 }
             }
         }
@@ -312,25 +443,53 @@ mod tests {
     #[test]
     fn parse_send_trims_body() {
         let id = session();
-        let command = parse(ClientEvent::SendMessage, &json!({"session_id": id, "body": "  hi  ", "client_msg_id": "c1"}));
+        let command = parse(
+            ClientEvent::SendMessage,
+            &json!({"session_id": id, "body": "  hi  ", "client_msg_id": "c1"}),
+        );
 
         assert_eq!(
             command,
-            Ok(Command::Send { session_id: id.parse().unwrap(), body: "hi".into(), client_msg_id: Some("c1".into()) })
+            Ok(Command::Send {
+                session_id: id.parse().unwrap(),
+                body: "hi".into(),
+                client_msg_id: Some("c1".into())
+            })
         );
     }
 
     #[test]
     fn parse_send_without_client_msg_id() {
-        let command = parse(ClientEvent::SendMessage, &json!({"session_id": session(), "body": "hi"}));
+        let command = parse(
+            ClientEvent::SendMessage,
+            &json!({"session_id": session(), "body": "hi"}),
+        );
 
-        assert!(matches!(command, Ok(Command::Send { client_msg_id: None, .. })), "{command:?}");
+        assert!(
+            matches!(
+                command,
+                Ok(Command::Send {
+                    client_msg_id: None,
+                    ..
+                })
+            ),
+            "{command:?}"
+        );
     }
 
     #[test]
     fn parse_rejects_bad_bodies() {
-        for body in [json!(""), json!("   "), json!("x".repeat(MAX_BODY_CHARS + 1)), json!(5), Value::Null] {
-            let result = parse(ClientEvent::SendMessage, &json!({"session_id": session(), "body": body}));
+        for body in [
+            json!(""),
+            json!("   "),
+            json!("x".repeat(MAX_BODY_CHARS + 1)),
+            json!(5),
+            Value::Null,
+        ] {
+            let result = parse(
+                ClientEvent::SendMessage,
+                &json!({"session_id": session(), "body": body}),
+            );
 
             let err = result.expect_err("an invalid body");
             assert_eq!(err.code, "invalid_payload");
@@ -342,24 +501,48 @@ mod tests {
     fn parse_accepts_longest_body() {
         let body = "é".repeat(MAX_BODY_CHARS);
 
-        assert!(parse(ClientEvent::SendMessage, &json!({"session_id": session(), "body": body})).is_ok());
+        assert!(parse(
+            ClientEvent::SendMessage,
+            &json!({"session_id": session(), "body": body})
+        )
+        .is_ok());
     }
 
     #[test]
     fn parse_rejects_bad_client_msg_ids() {
-        for id in [json!(""), json!("x".repeat(MAX_CLIENT_MSG_ID_CHARS + 1)), json!(7)] {
-            let result = parse(ClientEvent::SendMessage, &json!({"session_id": session(), "body": "hi", "client_msg_id": id}));
+        for id in [
+            json!(""),
+            json!("x".repeat(MAX_CLIENT_MSG_ID_CHARS + 1)),
+            json!(7),
+        ] {
+            let result = parse(
+                ClientEvent::SendMessage,
+                &json!({"session_id": session(), "body": "hi", "client_msg_id": id}),
+            );
 
-            assert!(result.expect_err("an invalid id").message.contains("client_msg_id"));
+            assert!(result
+                .expect_err("an invalid id")
+                .message
+                .contains("client_msg_id"));
         }
     }
 
     #[test]
     fn parse_rejects_bad_session_ids() {
-        for payload in [json!({}), json!({"session_id": "nope"}), json!({"session_id": 1}), json!("text"), json!([1])] {
+        for payload in [
+            json!({}),
+            json!({"session_id": "nope"}),
+            json!({"session_id": 1}),
+            json!("text"),
+            json!([1]),
+        ] {
             let result = parse(ClientEvent::JoinChat, &payload);
 
-            assert_eq!(result.expect_err("an invalid payload").code, "invalid_payload", "{payload}");
+            assert_eq!(
+                result.expect_err("an invalid payload").code,
+                "invalid_payload",
+                "{payload}"
+            );
         }
     }
 
@@ -367,7 +550,10 @@ mod tests {
     fn parse_mark_read_needs_message_id() {
         let result = parse(ClientEvent::MarkRead, &json!({"session_id": session()}));
 
-        assert!(result.expect_err("no message id").message.contains("up_to_message_id"));
+        assert!(result
+            .expect_err("no message id")
+            .message
+            .contains("up_to_message_id"));
     }
 
     #[test]
@@ -376,11 +562,17 @@ mod tests {
 
         assert_eq!(
             parse(ClientEvent::TypingStart, &json!({"session_id": id})),
-            Ok(Command::Typing { session_id: id.parse().unwrap(), started: true })
+            Ok(Command::Typing {
+                session_id: id.parse().unwrap(),
+                started: true
+            })
         );
         assert_eq!(
             parse(ClientEvent::TypingStop, &json!({"session_id": id})),
-            Ok(Command::Typing { session_id: id.parse().unwrap(), started: false })
+            Ok(Command::Typing {
+                session_id: id.parse().unwrap(),
+                started: false
+            })
         );
     }
 }

@@ -196,7 +196,12 @@ impl Transient {
             "chat.presence" => TransientKind::Left,
             _ => return None,
         };
-        Some(Transient { id, session_id, user_id, kind })
+        Some(Transient {
+            id,
+            session_id,
+            user_id,
+            kind,
+        })
     }
 
     fn socket_event(&self) -> &'static str {
@@ -221,7 +226,13 @@ pub struct SocketState {
 ///
 /// # Errors
 /// When `jwks` is not a key set of Ed25519 keys.
-pub fn build(pool: PgPool, metrics: Metrics, jwks: &str, issuer: &str, audience: &str) -> anyhow::Result<ChatServer> {
+pub fn build(
+    pool: PgPool,
+    metrics: Metrics,
+    jwks: &str,
+    issuer: &str,
+    audience: &str,
+) -> anyhow::Result<ChatServer> {
     anyhow::ensure!(
         !jwks.trim().is_empty(),
         "the chat role needs JWT_VERIFYING_KEYS (the JWKS that verifies tokens); set it, or leave chat out of WORKER_ROLES"
@@ -267,9 +278,18 @@ impl Hub {
     }
 
     /// The connect middleware: verifies the handshake and attaches the user.
-    async fn authenticate(self: Arc<Self>, socket: SocketRef, auth: Option<Value>) -> Result<(), auth::AuthError> {
-        let token = auth.as_ref().and_then(|auth| auth.get("token")).and_then(Value::as_str);
-        let user = match auth::authenticate(&self.pool, &self.verifier, token, chrono::Utc::now()).await {
+    async fn authenticate(
+        self: Arc<Self>,
+        socket: SocketRef,
+        auth: Option<Value>,
+    ) -> Result<(), auth::AuthError> {
+        let token = auth
+            .as_ref()
+            .and_then(|auth| auth.get("token"))
+            .and_then(Value::as_str);
+        let user = match auth::authenticate(&self.pool, &self.verifier, token, chrono::Utc::now())
+            .await
+        {
             Ok(user) => user,
             Err(err) => {
                 match &err {
@@ -287,7 +307,11 @@ impl Hub {
         tokio::spawn(commands::serve(self.clone(), queue));
         let state = Arc::new(SocketState {
             user,
-            typing: Mutex::new(TokenBucket::new(TYPING_BURST, TYPING_PER_SECOND, Instant::now())),
+            typing: Mutex::new(TokenBucket::new(
+                TYPING_BURST,
+                TYPING_PER_SECOND,
+                Instant::now(),
+            )),
             joined: Mutex::new(HashSet::new()),
             jobs,
         });
@@ -327,7 +351,8 @@ impl Hub {
         let hub = self.clone();
         tokio::spawn(async move {
             for session_id in joined {
-                hub.announce(Transient::new(session_id, user_id, TransientKind::Left)).await;
+                hub.announce(Transient::new(session_id, user_id, TransientKind::Left))
+                    .await;
             }
         });
         tracing::debug!(socket_id = %socket.id, user_id = %state.user.id, "socket disconnected");
@@ -349,7 +374,10 @@ impl Hub {
             return;
         }
         let payload = json!({"session_id": event.session_id, "user_id": event.user_id});
-        let operators = self.io.to(session_room(event.session_id)).except(user_room(event.user_id));
+        let operators = self
+            .io
+            .to(session_room(event.session_id))
+            .except(user_room(event.user_id));
         emitted(operators.emit(event.socket_event(), &payload).await);
     }
 
@@ -362,8 +390,14 @@ impl Hub {
         if !self.recent.insert(&format!("message:{id}")) {
             return;
         }
-        let session_id = message.get("session_id").and_then(Value::as_str).and_then(|id| id.parse().ok());
-        let mut rooms = vec![user_room(participants.client_id), admin_room(participants.admin_id)];
+        let session_id = message
+            .get("session_id")
+            .and_then(Value::as_str)
+            .and_then(|id| id.parse().ok());
+        let mut rooms = vec![
+            user_room(participants.client_id),
+            admin_room(participants.admin_id),
+        ];
         if let Some(session_id) = session_id {
             rooms.push(session_room(session_id));
         }
@@ -388,7 +422,12 @@ impl Hub {
         let admin_id = uuid_field(data, "admin_id");
         let for_client = session_for(data, "unread_by_client");
         let for_admin = session_for(data, "unread_by_admin");
-        emitted(self.io.to(user_room(client_id)).emit("session_updated", &for_client).await);
+        emitted(
+            self.io
+                .to(user_room(client_id))
+                .emit("session_updated", &for_client)
+                .await,
+        );
         let io = self.io.clone();
         let pool = self.pool.clone();
         tokio::spawn(async move {
@@ -405,7 +444,11 @@ impl Hub {
                     }
                 },
             };
-            if let Err(err) = io.to(admin_room(active_admin)).emit("session_updated", &for_admin).await {
+            if let Err(err) = io
+                .to(admin_room(active_admin))
+                .emit("session_updated", &for_admin)
+                .await
+            {
                 tracing::debug!(%session_id, error.message = %err, "session_updated not emitted");
             }
         });
@@ -417,10 +460,16 @@ impl Hub {
         if !self.recent.insert(&format!("event:{event_id}")) {
             return;
         }
-        let (Some(session_id), Some(reader_id)) = (uuid_field(receipt, "session_id"), uuid_field(receipt, "reader_id")) else {
+        let (Some(session_id), Some(reader_id)) = (
+            uuid_field(receipt, "session_id"),
+            uuid_field(receipt, "reader_id"),
+        ) else {
             return;
         };
-        let operators = self.io.to(session_room(session_id)).except(user_room(reader_id));
+        let operators = self
+            .io
+            .to(session_room(session_id))
+            .except(user_room(reader_id));
         emitted(operators.emit("messages_read", receipt).await);
     }
 
@@ -434,11 +483,19 @@ impl Hub {
         if let Some(owner_id) = uuid_field(alert, "owner_id") {
             rooms.push(user_room(owner_id));
         }
-        emitted(self.io.to(rooms).emit("overconsumption_notification", alert).await);
+        emitted(
+            self.io
+                .to(rooms)
+                .emit("overconsumption_notification", alert)
+                .await,
+        );
     }
 
     /// Returns a session's participants, from memory or else from the database.
-    pub(crate) async fn participants(&self, session_id: Uuid) -> Result<Option<Participants>, sqlx::Error> {
+    pub(crate) async fn participants(
+        &self,
+        session_id: Uuid,
+    ) -> Result<Option<Participants>, sqlx::Error> {
         if let Some(known) = lock(&self.directory).get(&session_id) {
             return Ok(Some(*known));
         }
@@ -470,10 +527,17 @@ impl Hub {
             let Some(state) = socket.extensions.get::<Arc<SocketState>>() else {
                 continue;
             };
-            let verdict = if deleted { Err(auth::AuthError::UserGone) } else { auth::recheck(&self.pool, &state.user).await };
+            let verdict = if deleted {
+                Err(auth::AuthError::UserGone)
+            } else {
+                auth::recheck(&self.pool, &state.user).await
+            };
             if let Err(err) = verdict {
                 tracing::info!(socket_id = %socket.id, %user_id, reason = %err, "disconnecting a socket whose user changed");
-                let _ = socket.emit("error", &json!({"code": err.code(), "message": err.to_string()}));
+                let _ = socket.emit(
+                    "error",
+                    &json!({"code": err.code(), "message": err.to_string()}),
+                );
                 let _ = socket.disconnect();
             }
         }
@@ -502,7 +566,10 @@ fn uuid_field(value: &Value, field: &str) -> Option<Uuid> {
 }
 
 async fn is_active_admin(pool: &PgPool, user_id: Uuid) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar("select not chat_unassigned($1)").bind(user_id).fetch_one(pool).await
+    sqlx::query_scalar("select not chat_unassigned($1)")
+        .bind(user_id)
+        .fetch_one(pool)
+        .await
 }
 
 /// Logs a failed broadcast. With the local adapter a failure concerns sockets
@@ -514,7 +581,9 @@ fn emitted(result: Result<(), socketioxide::BroadcastError>) {
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 #[cfg(test)]
@@ -536,11 +605,20 @@ mod tests {
 
     #[test]
     fn transient_envelope_round_trips() {
-        for kind in [TransientKind::TypingStarted, TransientKind::TypingStopped, TransientKind::Joined, TransientKind::Left] {
+        for kind in [
+            TransientKind::TypingStarted,
+            TransientKind::TypingStopped,
+            TransientKind::Joined,
+            TransientKind::Left,
+        ] {
             let event = Transient::new(Uuid::new_v4(), Uuid::new_v4(), kind);
             let envelope = event.envelope();
 
-            let read = Transient::from_envelope(envelope["type"].as_str().unwrap(), event.id, &envelope["data"]);
+            let read = Transient::from_envelope(
+                envelope["type"].as_str().unwrap(),
+                event.id,
+                &envelope["data"],
+            );
 
             let read = read.unwrap_or_else(|| panic!("{kind:?} did not parse back: {envelope}"));
             assert_eq!(read.kind, kind);

@@ -49,7 +49,10 @@ mod tests {
         assert!(bucket.try_take(start));
         assert!(bucket.try_take(start));
         assert!(bucket.try_take(start));
-        assert!(!bucket.try_take(start), "the fourth event in the same instant");
+        assert!(
+            !bucket.try_take(start),
+            "the fourth event in the same instant"
+        );
     }
 
     #[test]
@@ -59,8 +62,14 @@ mod tests {
         bucket.try_take(start);
         bucket.try_take(start);
 
-        assert!(!bucket.try_take(start + Duration::from_millis(400)), "0.8 tokens after 400 ms");
-        assert!(bucket.try_take(start + Duration::from_millis(500)), "1 token after 500 ms");
+        assert!(
+            !bucket.try_take(start + Duration::from_millis(400)),
+            "0.8 tokens after 400 ms"
+        );
+        assert!(
+            bucket.try_take(start + Duration::from_millis(500)),
+            "1 token after 500 ms"
+        );
         assert!(!bucket.try_take(start + Duration::from_millis(500)));
     }
 
@@ -72,7 +81,10 @@ mod tests {
 
         assert!(bucket.try_take(later));
         assert!(bucket.try_take(later));
-        assert!(!bucket.try_take(later), "a long idle time refills to capacity only");
+        assert!(
+            !bucket.try_take(later),
+            "a long idle time refills to capacity only"
+        );
     }
 
     #[test]

@@ -28,7 +28,10 @@ impl RecentIds {
     /// Records `id` and returns true when it was not among the remembered ids, so
     /// the caller that gets true is the one that emits.
     pub fn insert(&self, id: &str) -> bool {
-        let mut inner = self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut inner = self
+            .inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if inner.seen.contains(id) {
             return false;
         }
@@ -43,7 +46,11 @@ impl RecentIds {
     }
 
     pub fn len(&self) -> usize {
-        self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner).order.len()
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .order
+            .len()
     }
 
     pub fn is_empty(&self) -> bool {

@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use futures_util::StreamExt;
-use lapin::options::{BasicConsumeOptions, BasicPublishOptions, QueueBindOptions, QueueDeclareOptions};
+use lapin::options::{
+    BasicConsumeOptions, BasicPublishOptions, QueueBindOptions, QueueDeclareOptions,
+};
 use lapin::types::FieldTable;
 use lapin::BasicProperties;
 use secrecy::SecretString;
@@ -38,7 +40,8 @@ pub async fn run(
     tracing::info!(exchange = %topology.events_exchange(), "chat relay starting");
     let mut delay = Duration::from_millis(500);
     while !stop.is_cancelled() {
-        let Ok(connection) = amqp::connect_with_backoff(&amqp_url, "dms-chat-relay", &stop).await else {
+        let Ok(connection) = amqp::connect_with_backoff(&amqp_url, "dms-chat-relay", &stop).await
+        else {
             break;
         };
         // Typing events queued while disconnected are stale by now.
@@ -74,7 +77,10 @@ async fn relay(
     outgoing: &mut mpsc::Receiver<Transient>,
     stop: &CancellationToken,
 ) -> anyhow::Result<()> {
-    let channel = connection.create_channel().await.context("Failed to open a channel")?;
+    let channel = connection
+        .create_channel()
+        .await
+        .context("Failed to open a channel")?;
     topology.declare(&channel).await?;
     let queue = format!("{}.chat.{}", topology.prefix, Uuid::new_v4().simple());
     let options = QueueDeclareOptions {
@@ -88,7 +94,13 @@ async fn relay(
         .context("Failed to declare the chat relay queue")?;
     for key in BINDINGS {
         channel
-            .queue_bind(&queue, &topology.events_exchange(), key, QueueBindOptions::default(), FieldTable::default())
+            .queue_bind(
+                &queue,
+                &topology.events_exchange(),
+                key,
+                QueueBindOptions::default(),
+                FieldTable::default(),
+            )
             .await
             .with_context(|| format!("Failed to bind the chat relay queue to {key}"))?;
     }
@@ -136,37 +148,66 @@ async fn relay(
 /// Emits one event from the exchange to this replica's sockets.
 async fn handle(hub: &Hub, body: &[u8]) {
     let Ok(event) = serde_json::from_slice::<Value>(body) else {
-        tracing::warn!(bytes = body.len(), "chat relay dropped an event that is not JSON");
+        tracing::warn!(
+            bytes = body.len(),
+            "chat relay dropped an event that is not JSON"
+        );
         return;
     };
-    let event_type = event.get("type").and_then(Value::as_str).unwrap_or_default();
-    let Some(id) = event.get("id").and_then(Value::as_str).and_then(|id| id.parse::<Uuid>().ok()) else {
+    let event_type = event
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let Some(id) = event
+        .get("id")
+        .and_then(Value::as_str)
+        .and_then(|id| id.parse::<Uuid>().ok())
+    else {
         tracing::warn!(event_type, "chat relay dropped an event without an id");
         return;
     };
     let data = event.get("data").unwrap_or(&Value::Null);
     match event_type {
         "chat.message" => {
-            let Some(session_id) = data.get("session_id").and_then(Value::as_str).and_then(|id| id.parse().ok()) else {
+            let Some(session_id) = data
+                .get("session_id")
+                .and_then(Value::as_str)
+                .and_then(|id| id.parse().ok())
+            else {
                 tracing::warn!(event_id = %id, "chat.message without a session id dropped");
                 return;
             };
             match hub.participants(session_id).await {
                 Ok(Some(participants)) => hub.emit_message(data, participants).await,
-                Ok(None) => tracing::warn!(event_id = %id, %session_id, "chat.message for an unknown session dropped"),
-                Err(err) => tracing::warn!(event_id = %id, %session_id, error.message = %err, "chat.message dropped: the session lookup failed"),
+                Ok(None) => {
+                    tracing::warn!(event_id = %id, %session_id, "chat.message for an unknown session dropped")
+                }
+                Err(err) => {
+                    tracing::warn!(event_id = %id, %session_id, error.message = %err, "chat.message dropped: the session lookup failed")
+                }
             }
         }
         "chat.session" => hub.emit_session(id, data).await,
         "chat.read" => hub.emit_read(id, data).await,
         "chat.typing" | "chat.presence" => match Transient::from_envelope(event_type, id, data) {
             Some(transient) => hub.emit_transient(&transient).await,
-            None => tracing::warn!(event_id = %id, event_type, "malformed transient chat event dropped"),
+            None => {
+                tracing::warn!(event_id = %id, event_type, "malformed transient chat event dropped")
+            }
         },
         "alert.raised" => hub.emit_alert(id, data).await,
-        "user.updated" | "user.deleted" => match data.get("id").and_then(Value::as_str).and_then(|id| id.parse().ok()) {
-            Some(user_id) => hub.user_changed(id, user_id, event_type == "user.deleted").await,
-            None => tracing::warn!(event_id = %id, event_type, "user event without a user id dropped"),
+        "user.updated" | "user.deleted" => match data
+            .get("id")
+            .and_then(Value::as_str)
+            .and_then(|id| id.parse().ok())
+        {
+            Some(user_id) => {
+                hub.user_changed(id, user_id, event_type == "user.deleted")
+                    .await
+            }
+            None => {
+                tracing::warn!(event_id = %id, event_type, "user event without a user id dropped")
+            }
         },
         _ => {}
     }

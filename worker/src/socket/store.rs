@@ -23,7 +23,8 @@ pub const MAX_CLIENT_MSG_ID_CHARS: usize = 200;
 
 /// Whether the caller (`$2`, an admin when `$3`) may see the session aliased `s`:
 /// its client, or an admin when it is theirs or unassigned.
-const VISIBLE: &str = "(s.client_id = $2 or ($3 and (s.admin_id = $2 or chat_unassigned(s.admin_id))))";
+const VISIBLE: &str =
+    "(s.client_id = $2 or ($3 and (s.admin_id = $2 or chat_unassigned(s.admin_id))))";
 
 /// The people a session's events go to: its client, and its admin while one is
 /// assigned and active (`None` means every admin may take it).
@@ -37,7 +38,11 @@ pub struct Participants {
 ///
 /// # Errors
 /// When the database fails.
-pub async fn visible_session(pool: &PgPool, user: &SocketUser, session_id: Uuid) -> Result<Option<Participants>, sqlx::Error> {
+pub async fn visible_session(
+    pool: &PgPool,
+    user: &SocketUser,
+    session_id: Uuid,
+) -> Result<Option<Participants>, sqlx::Error> {
     static SQL: LazyLock<String> = LazyLock::new(|| {
         format!(
             "select s.client_id, case when chat_unassigned(s.admin_id) then null else s.admin_id end as admin_id
@@ -50,14 +55,20 @@ pub async fn visible_session(pool: &PgPool, user: &SocketUser, session_id: Uuid)
         .bind(user.is_admin)
         .fetch_optional(pool)
         .await?;
-    Ok(row.map(|(client_id, admin_id)| Participants { client_id, admin_id }))
+    Ok(row.map(|(client_id, admin_id)| Participants {
+        client_id,
+        admin_id,
+    }))
 }
 
 /// Loads the participants of any session, for events that arrive from RabbitMQ.
 ///
 /// # Errors
 /// When the database fails.
-pub async fn participants(pool: &PgPool, session_id: Uuid) -> Result<Option<Participants>, sqlx::Error> {
+pub async fn participants(
+    pool: &PgPool,
+    session_id: Uuid,
+) -> Result<Option<Participants>, sqlx::Error> {
     let row: Option<(Uuid, Option<Uuid>)> = sqlx::query_as(
         "select s.client_id, case when chat_unassigned(s.admin_id) then null else s.admin_id end
          from chat_session s where s.session_id = $1",
@@ -65,7 +76,10 @@ pub async fn participants(pool: &PgPool, session_id: Uuid) -> Result<Option<Part
     .bind(session_id)
     .fetch_optional(pool)
     .await?;
-    Ok(row.map(|(client_id, admin_id)| Participants { client_id, admin_id }))
+    Ok(row.map(|(client_id, admin_id)| Participants {
+        client_id,
+        admin_id,
+    }))
 }
 
 /// The outcome of storing a message.
@@ -75,7 +89,10 @@ pub enum Sent {
     /// socket connected; nothing was written.
     Revoked,
     /// Stored now.
-    Stored { message: Value, participants: Participants },
+    Stored {
+        message: Value,
+        participants: Participants,
+    },
     /// Sent before with the same `client_msg_id`; nothing was written.
     Repeated { message: Value },
     /// The session does not exist or is hidden from the sender.
@@ -227,7 +244,11 @@ fn insert_message_sql() -> String {
 #[derive(Debug)]
 pub enum Read {
     /// The receipt, with the id of its `chat.read` event when any message changed.
-    Marked { receipt: Value, event_id: Option<Uuid>, marked: i64 },
+    Marked {
+        receipt: Value,
+        event_id: Option<Uuid>,
+        marked: i64,
+    },
     NotFound,
     /// `up_to_message_id` names no message of the session.
     UnknownMessage,
@@ -238,7 +259,12 @@ pub enum Read {
 ///
 /// # Errors
 /// When the database fails.
-pub async fn mark_read(pool: &PgPool, user: &SocketUser, session_id: Uuid, up_to: Uuid) -> Result<Read, sqlx::Error> {
+pub async fn mark_read(
+    pool: &PgPool,
+    user: &SocketUser,
+    session_id: Uuid,
+    up_to: Uuid,
+) -> Result<Read, sqlx::Error> {
     static SQL: LazyLock<String> = LazyLock::new(|| {
         format!(
             "with target as (
@@ -270,7 +296,13 @@ pub async fn mark_read(pool: &PgPool, user: &SocketUser, session_id: Uuid, up_to
                     (select event_id from event) as event_id"
         )
     });
-    let (session_found, message_found, marked, read_at, event_id): (i64, i64, i64, String, Option<Uuid>) = sqlx::query_as(&SQL)
+    let (session_found, message_found, marked, read_at, event_id): (
+        i64,
+        i64,
+        i64,
+        String,
+        Option<Uuid>,
+    ) = sqlx::query_as(&SQL)
         .bind(session_id)
         .bind(user.id)
         .bind(user.is_admin)
@@ -289,5 +321,9 @@ pub async fn mark_read(pool: &PgPool, user: &SocketUser, session_id: Uuid, up_to
         "up_to_message_id": up_to,
         "read_at": read_at,
     });
-    Ok(Read::Marked { receipt, event_id, marked })
+    Ok(Read::Marked {
+        receipt,
+        event_id,
+        marked,
+    })
 }

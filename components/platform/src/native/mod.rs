@@ -18,8 +18,7 @@ pub fn serve_native(
     request: Request,
     router: Router,
 ) -> Response {
-    let connector: Connector<'_> =
-        Box::new(|| Ok(Box::new(pool.get()?) as Box<dyn Database>));
+    let connector: Connector<'_> = Box::new(|| Ok(Box::new(pool.get()?) as Box<dyn Database>));
     let host = Host::new(connector, config, clock);
     router(&host, request)
 }
@@ -34,8 +33,7 @@ pub fn serve_native_with_files(
     request: Request,
     router: Router,
 ) -> Response {
-    let connector: Connector<'_> =
-        Box::new(|| Ok(Box::new(pool.get()?) as Box<dyn Database>));
+    let connector: Connector<'_> = Box::new(|| Ok(Box::new(pool.get()?) as Box<dyn Database>));
     let host = Host::new(connector, config, clock).with_files(files);
     router(&host, request)
 }

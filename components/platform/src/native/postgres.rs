@@ -72,7 +72,9 @@ impl NativePool {
     fn lock_idle(&self) -> std::sync::MutexGuard<'_, IdleClients> {
         // A panic while holding this lock leaves only a list of clients behind,
         // which is still consistent, so a poisoned lock is safe to reuse.
-        self.idle.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.idle
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -163,9 +165,10 @@ fn bind(value: &Value) -> Result<Box<dyn ToSql + Sync>, DbError> {
         Value::Float64(number) => Box::new(*number),
         Value::Str(text) => Box::new(text.clone()),
         Value::Uuid(id) => Box::new(*id),
-        Value::Decimal(text) => Box::new(Decimal::from_str_exact(text).map_err(|err| {
-            DbError::BadParameter(format!("invalid decimal {text:?}: {err}"))
-        })?),
+        Value::Decimal(text) => Box::new(
+            Decimal::from_str_exact(text)
+                .map_err(|err| DbError::BadParameter(format!("invalid decimal {text:?}: {err}")))?,
+        ),
         Value::Timestamp(naive) => Box::new(*naive),
         Value::Date(date) => Box::new(*date),
         Value::Jsonb(json) => Box::new(postgres::types::Json(json.clone())),
@@ -213,7 +216,9 @@ fn decode_value(row: &postgres::Row, index: usize) -> Result<Value, DbError> {
             get::<String>(row, index)?.map(Value::Str)
         }
         Type::UUID => get::<uuid::Uuid>(row, index)?.map(Value::Uuid),
-        Type::NUMERIC => get::<Decimal>(row, index)?.map(|number| Value::Decimal(number.to_string())),
+        Type::NUMERIC => {
+            get::<Decimal>(row, index)?.map(|number| Value::Decimal(number.to_string()))
+        }
         // Spin 3.6 decodes every timestamp as a naive date-time, which fails for
         // `timestamptz`; `get` reproduces that failure.
         Type::TIMESTAMP | Type::TIMESTAMPTZ => {
