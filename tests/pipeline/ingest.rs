@@ -611,3 +611,50 @@ async fn graceful_shutdown_loses_nothing() {
     assert_eq!(total(&pool, device).await, "3.000000");
     second.shutdown().await;
 }
+
+#[tokio::test]
+async fn changed_limit_applies_from_next_reading() {
+    let database = TestDatabase::create();
+    let pool = database.pool().await;
+    let device = fixtures::device(&pool, "5").await;
+    let prefix = unique_prefix();
+    let meter = Meter::connect(&prefix).await;
+    let worker = TestWorker::start(run_options(&database.url(), &prefix, &[Role::Ingest])).await;
+
+    meter
+        .publish_json(&reading(device, "2026-03-01T10:10:00Z", json!(2)))
+        .await;
+    eventually(WAIT, "the first reading", || async {
+        (stored(&pool, device).await == 1).then_some(())
+    })
+    .await;
+    let before_change = alerts(&pool, device).await;
+    sqlx::query("update device set max_hourly_kwh = 1 where device_id = $1")
+        .bind(device)
+        .execute(&pool)
+        .await
+        .unwrap();
+    meter
+        .publish_json(&reading(device, "2026-03-01T10:20:00Z", json!(0.5)))
+        .await;
+    eventually(WAIT, "the second reading", || async {
+        (stored(&pool, device).await == 2).then_some(())
+    })
+    .await;
+
+    assert!(before_change.is_empty(), "2 kWh is below the limit of 5");
+    let raised = alerts(&pool, device).await;
+    assert_eq!(
+        raised,
+        vec![("2026-03-01 10:00".to_owned(), "2.500000".to_owned())],
+        "the lowered limit applies to the next reading"
+    );
+    let limit: String =
+        sqlx::query_scalar("select max_hourly_kwh::text from alert where device_id = $1")
+            .bind(device)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(limit, "1.000000", "the alert records the limit in force");
+    worker.shutdown().await;
+}
