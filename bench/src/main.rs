@@ -115,7 +115,14 @@ async fn ingest(
             if per_message == 1 {
                 reading(&devices, chunk[0]).to_string().into_bytes()
             } else {
-                serde_json::Value::Array(chunk.iter().map(|index| reading(&devices, *index)).collect()).to_string().into_bytes()
+                serde_json::Value::Array(
+                    chunk
+                        .iter()
+                        .map(|index| reading(&devices, *index))
+                        .collect(),
+                )
+                .to_string()
+                .into_bytes()
             }
         })
         .collect();
@@ -130,21 +137,31 @@ async fn ingest(
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let metrics_url = format!("http://{}/metrics", listener.local_addr()?);
     let worker = tokio::spawn(dms_worker::run::serve(options, listener, stop.clone()));
-    while setup::counter(&metrics_url, "dms_readings_ingested_total").await.is_none() {
+    while setup::counter(&metrics_url, "dms_readings_ingested_total")
+        .await
+        .is_none()
+    {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
     let started = Instant::now();
     let exchange = topology.readings_exchange();
     let publisher = tokio::spawn(async move {
-        setup::publish_all(&channel, &exchange, &bodies).await.map(|()| Instant::now())
+        setup::publish_all(&channel, &exchange, &bodies)
+            .await
+            .map(|()| Instant::now())
     });
     loop {
-        let ingested = setup::counter(&metrics_url, "dms_readings_ingested_total").await.unwrap_or(0.0) as usize;
+        let ingested = setup::counter(&metrics_url, "dms_readings_ingested_total")
+            .await
+            .unwrap_or(0.0) as usize;
         if ingested >= total {
             break;
         }
-        anyhow::ensure!(started.elapsed() < Duration::from_secs(1800), "only {ingested} of {total} readings after 30 minutes");
+        anyhow::ensure!(
+            started.elapsed() < Duration::from_secs(1800),
+            "only {ingested} of {total} readings after 30 minutes"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let seconds = started.elapsed().as_secs_f64();
@@ -179,9 +196,16 @@ async fn broker_ceiling(messages: usize) -> anyhow::Result<()> {
     // The consumer runs first; the clock runs from the first publish to the last
     // acknowledgement, as in the ingest benchmark.
     let consumer_channel = setup::confirm_channel(&prefix).await?;
-    consumer_channel.basic_qos(10_000, Default::default()).await?;
+    consumer_channel
+        .basic_qos(10_000, Default::default())
+        .await?;
     let mut consumer = consumer_channel
-        .basic_consume(&topology.ingest_queue(), "ceiling", BasicConsumeOptions::default(), FieldTable::default())
+        .basic_consume(
+            &topology.ingest_queue(),
+            "ceiling",
+            BasicConsumeOptions::default(),
+            FieldTable::default(),
+        )
         .await?;
     let consuming = tokio::spawn(async move {
         let mut received = 0usize;
@@ -189,7 +213,9 @@ async fn broker_ceiling(messages: usize) -> anyhow::Result<()> {
             let delivery = consumer.next().await.context("the consumer ended")??;
             received += 1;
             if received.is_multiple_of(1000) || received == messages {
-                consumer_channel.basic_ack(delivery.delivery_tag, BasicAckOptions { multiple: true }).await?;
+                consumer_channel
+                    .basic_ack(delivery.delivery_tag, BasicAckOptions { multiple: true })
+                    .await?;
             }
         }
         anyhow::Ok(Instant::now())
