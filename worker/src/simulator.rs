@@ -151,7 +151,7 @@ async fn simulate(
             }
             published += publish(&channel, &settings.topology, &batch).await?;
             leadership.check().await?;
-            tracing::info!(published, up_to = %tick, "backfill progress");
+            tracing::info!(published, up_to = %tick.min(end), "backfill progress");
         }
         tracing::info!(published, "backfill done");
     }

@@ -148,7 +148,9 @@ impl TokenVerifier {
     /// # Errors
     /// 401 for any token that fails a check.
     pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<VerifiedToken, ApiError> {
-        let rejected = |reason: &str| ApiError::Unauthorized(format!("invalid token: {reason}"));
+        let rejected = |reason: &str| {
+            ApiError::Unauthorized(format!("invalid token: {reason}; sign in again"))
+        };
         let untrusted = UntrustedToken::new(token).map_err(|_| rejected("malformed"))?;
         if untrusted.algorithm() != "EdDSA" {
             return Err(rejected("unsupported algorithm"));
@@ -312,7 +314,7 @@ pub fn bearer_token(request: &Request) -> Result<&str, ApiError> {
         .headers()
         .get(http::header::AUTHORIZATION)
         .ok_or_else(|| {
-            ApiError::Unauthorized("sign in: the Authorization header is missing".into())
+            ApiError::Unauthorized("the Authorization header is missing; sign in and send `Authorization: Bearer <token>`".into())
         })?;
     let text = header
         .to_str()

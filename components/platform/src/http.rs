@@ -112,15 +112,16 @@ fn is_json(request: &Request) -> bool {
 fn body_error(err: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
     let path = err.path().to_string();
     let inner = err.inner();
+    if inner.is_eof() || (inner.is_syntax() && path == ".") {
+        // Keep serde_json's line and column: they point at the mistake.
+        return ApiError::bad_request("body", format!("malformed JSON: {inner}"));
+    }
     let message = inner.to_string();
     let message = message
         .split(" at line ")
         .next()
         .unwrap_or(&message)
         .to_owned();
-    if inner.is_eof() || (inner.is_syntax() && path == ".") {
-        return ApiError::bad_request("body", format!("malformed JSON: {message}"));
-    }
     if inner.is_syntax() {
         // serde_json reports some wrong types (null for an enum) as syntax errors;
         // the path still names the field.
@@ -144,12 +145,34 @@ fn body_error(err: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
     } else if message.starts_with("missing field") {
         format!("{field} is required")
     } else {
-        message
+        describe_value_error(&field, &message)
     };
     ApiError::BadRequest {
         detail: message.clone(),
         errors: vec![FieldError::new(field, message)],
     }
+}
+
+/// Rewrites serde's wording ("invalid type: integer `5`, expected a string") as a
+/// sentence about the field ("name must be a string, not integer 5").
+fn describe_value_error(field: &str, message: &str) -> String {
+    let plain = message.replace('`', "");
+    for prefix in ["invalid type: ", "invalid value: "] {
+        if let Some((found, expected)) = plain
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.split_once(", expected "))
+        {
+            return format!("{field} must be {expected}, not {found}");
+        }
+    }
+    if let Some((_, expected)) = plain
+        .strip_prefix("unknown variant ")
+        .and_then(|rest| rest.split_once(", expected "))
+    {
+        let expected = expected.strip_prefix("one of ").unwrap_or(expected);
+        return format!("{field} must be {expected}");
+    }
+    format!("{field} is invalid: {plain}")
 }
 
 fn backticked(message: &str) -> Option<String> {
@@ -288,6 +311,25 @@ pub fn rfc3339(at: chrono::DateTime<chrono::Utc>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn value_errors_read_as_sentences() {
+        assert_eq!(
+            describe_value_error("name", "invalid type: integer `5`, expected a string"),
+            "name must be a string, not integer 5"
+        );
+        assert_eq!(
+            describe_value_error(
+                "role",
+                "unknown variant `boss`, expected `admin` or `client`"
+            ),
+            "role must be admin or client"
+        );
+        assert_eq!(
+            describe_value_error("owner_id", "UUID parsing failed: invalid character"),
+            "owner_id is invalid: UUID parsing failed: invalid character"
+        );
+    }
 
     fn pagination(page: &str, per_page: &str) -> Pagination {
         let params = HashMap::from([

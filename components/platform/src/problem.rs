@@ -169,6 +169,7 @@ impl ApiError {
 
 fn summarize(errors: &[FieldError]) -> String {
     match errors {
+        [one] if one.message.contains(&one.field) => one.message.clone(),
         [one] => format!("{}: {}", one.field, one.message),
         _ => format!("{} fields are invalid", errors.len()),
     }
