@@ -79,7 +79,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
 fn alias_of(mut operation: Operation, method: &str, original: &str) -> Operation {
     operation.operation_id = operation.operation_id.map(|id| format!("{id}_alias"));
     operation.summary = Some(format!(
-        "Alias of {} {original}, kept from the system DMS replaces",
+        "Alias of {} {original}, kept for clients of the earlier support chat API",
         method.to_ascii_uppercase()
     ));
     operation

@@ -293,8 +293,9 @@ pub fn delete(host: &Host<'_>, request: &Request, id: &str) -> Result<Response, 
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct OwnerRequest {
-    /// Required: a client's id, or `null` to unassign. Without a default, a body
-    /// that forgets the field is rejected instead of unassigning the device.
+    /// The new owner: a client's id, or null to unassign the device. Required.
+    // Without a serde default, a body that forgets the field is rejected
+    // instead of unassigning the device.
     #[serde(deserialize_with = "double_option")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Uuid>, required = true))]
     owner_id: Option<Option<Uuid>>,
