@@ -27,5 +27,8 @@ export default defineConfig({
     setupFiles: ['./test/setup.ts'],
     include: ['test/**/*.test.{ts,tsx}'],
     css: false,
+    // Above `findBy*`'s 5 s wait (test/setup.ts), so a slow lazy chunk on a busy
+    // machine fails with the query's message, not a bare timeout.
+    testTimeout: 15000,
   },
 });
