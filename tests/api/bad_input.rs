@@ -601,3 +601,35 @@ async fn counts(app: &dms_tests::TestApp) -> [i64; 5] {
         app.count("login_throttle").await,
     ]
 }
+
+#[tokio::test]
+async fn nul_characters_are_bad_requests() {
+    let app = spawn_devhost().await;
+    let admin = app.create_admin("root").await;
+
+    let (login, login_body) = app
+        .call(
+            "POST",
+            "/api/auth/login",
+            None,
+            Some(json!({"login": "ro\u{0}ot", "password": "whatever-1"})),
+        )
+        .await;
+    let (search, search_body) = app
+        .call("GET", "/api/users?q=a%00b", Some(&admin.token), None)
+        .await;
+    let (create, _) = app
+        .call(
+            "POST",
+            "/api/devices",
+            Some(&admin.token),
+            Some(json!({"name": "me\u{0}ter", "max_hourly_kwh": 1})),
+        )
+        .await;
+
+    assert_eq!(login, 400, "{login_body}");
+    assert_eq!(login_body["errors"][0]["field"], "input");
+    assert_eq!(search, 400, "{search_body}");
+    assert_eq!(create, 400);
+    assert_eq!(app.count("device").await, 0);
+}

@@ -209,6 +209,14 @@ impl From<DbError> for ApiError {
                 report_failure(&anyhow::Error::new(err));
                 ApiError::Unavailable("the database is unavailable; try again later".into())
             }
+            // PostgreSQL text cannot hold the NUL character (SQLSTATE 22021);
+            // it can only have come from the request.
+            DbError::Query {
+                code: Some(code), ..
+            } if code == "22021" => ApiError::bad_request(
+                "input",
+                "text must not contain the NUL character (\\u0000); remove it",
+            ),
             other => ApiError::Unexpected(anyhow::Error::new(other)),
         }
     }
