@@ -579,19 +579,27 @@ async fn graceful_shutdown_loses_nothing() {
     .await;
     worker.shutdown().await;
     let at_shutdown = stored(&pool, device).await;
-    let queue = meter
-        .channel
-        .queue_declare(
-            &meter.topology.ingest_queue(),
-            lapin::options::QueueDeclareOptions {
-                passive: true,
-                ..Default::default()
-            },
-            FieldTable::default(),
-        )
-        .await
-        .unwrap();
-    let waiting = i64::from(queue.message_count());
+    let waiting = eventually(
+        WAIT,
+        "the unacknowledged messages back in the queue",
+        || async {
+            let queue = meter
+                .channel
+                .queue_declare(
+                    &meter.topology.ingest_queue(),
+                    lapin::options::QueueDeclareOptions {
+                        passive: true,
+                        ..Default::default()
+                    },
+                    FieldTable::default(),
+                )
+                .await
+                .unwrap();
+            let waiting = i64::from(queue.message_count());
+            (at_shutdown + waiting == 3000).then_some(waiting)
+        },
+    )
+    .await;
     let second = TestWorker::start(options).await;
     eventually(Duration::from_secs(60), "all readings", || async {
         (stored(&pool, device).await == 3000).then_some(())

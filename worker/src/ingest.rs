@@ -61,7 +61,14 @@ pub async fn run(
         };
         let started = Instant::now();
         match consume(&connection, &pool, &settings, &metrics, &stop).await {
-            Ok(()) => break,
+            Ok(()) => {
+                // Closing returns the prefetched, unacknowledged messages to the
+                // queue at once rather than when the socket finally drops.
+                if let Err(err) = connection.close(200, "stopping").await {
+                    tracing::warn!(error.message = %err, "closing the RabbitMQ connection failed");
+                }
+                break;
+            }
             Err(err) => {
                 tracing::warn!(error.cause_chain = ?err, error.message = %format!("{err:#}"), "ingest consumer failed; reconnecting");
             }
