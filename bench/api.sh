@@ -19,8 +19,11 @@ export DATABASE_URL="$PG/$database?sslmode=disable"
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 devhost_pid=""
 cleanup() {
-    [ -n "$devhost_pid" ] && kill "$devhost_pid" 2>/dev/null && wait "$devhost_pid" 2>/dev/null
-    psql "$PG/postgres" -qc "drop database if exists $database with (force)" >/dev/null
+    if [ -n "$devhost_pid" ]; then
+        kill "$devhost_pid" 2>/dev/null || true
+        wait "$devhost_pid" 2>/dev/null || true
+    fi
+    psql "$PG/postgres" -qc "drop database if exists $database with (force)" >/dev/null || true
 }
 trap cleanup EXIT
 
