@@ -11,7 +11,7 @@ use serde_json::Value;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use dms_platform::events::{CHAT_MESSAGE_JSON, CHAT_SESSION_JSON};
+use dms_platform::events::{chat_message_steps, CHAT_MESSAGE_JSON};
 
 use super::auth::SocketUser;
 
@@ -175,6 +175,7 @@ struct SendRow {
 /// last two columns are the session's client and its active admin after the
 /// change.
 fn insert_message_sql() -> String {
+    let message_steps = chat_message_steps();
     format!(
         "with caller as (
              select 1 from app_user u
@@ -188,42 +189,7 @@ fn insert_message_sql() -> String {
              where s.session_id = $1 and {VISIBLE} and exists (select 1 from caller)
              for update
          ),
-         existing as (
-             select m.* from chat_message m join target t on m.session_id = t.session_id
-             where m.sender_id = $2 and m.client_msg_id = $5::text
-         ),
-         inserted as (
-             insert into chat_message as m (session_id, sender_id, sender_kind, body, client_msg_id)
-             select t.session_id, $2, case when $3 then 'admin' else 'client' end, $4::text, $5::text
-             from target t
-             where t.status = 'open' and not exists (select 1 from existing)
-             on conflict (session_id, sender_id, client_msg_id) where client_msg_id is not null do nothing
-             returning m.*
-         ),
-         touched as (
-             update chat_session s set
-                 last_activity_at = i.created_at,
-                 admin_id = case when $3 then $2 else s.admin_id end,
-                 needs_human = s.needs_human and not $3
-             from inserted i, target t
-             where s.session_id = i.session_id and t.session_id = i.session_id
-             returning s.*, (t.admin_id is distinct from s.admin_id or t.needs_human <> s.needs_human) as changed
-         ),
-         events as (
-             insert into outbox (event_type, data)
-             select e.event_type, e.data from (
-                 -- Only an admin's message changes the session, and the client has
-                 -- not read it yet, so their count gains this message.
-                 select 1 as position, 'chat.session' as event_type,
-                        {CHAT_SESSION_JSON} || jsonb_build_object(
-                            'unread_by_client', chat_unread_count(s.session_id, s.client_id, false) + 1
-                        ) as data
-                 from touched s where s.changed
-                 union all
-                 select 2, 'chat.message', {CHAT_MESSAGE_JSON} from inserted m
-             ) e
-             order by e.position
-         )
+         {message_steps}
          select t.status, m.inserted,
                 case when m.message_id is null then null else {CHAT_MESSAGE_JSON} end as message,
                 t.client_id,
