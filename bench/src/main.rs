@@ -86,7 +86,7 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
-/// The `index`-th reading of the benchmark: device `index % devices`, one minute
+/// Builds the `index`-th reading of the benchmark: device `index % devices`, one minute
 /// apart per device, so that no two share a key.
 fn reading(devices: &[uuid::Uuid], index: usize) -> serde_json::Value {
     let device = devices[index % devices.len()];

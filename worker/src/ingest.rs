@@ -32,7 +32,7 @@ pub const MAX_READINGS_PER_MESSAGE: usize = 1000;
 /// epoch, to measure alert latency more finely than the AMQP timestamp's seconds.
 pub const PUBLISHED_AT_HEADER: &str = "x-dms-published-at";
 
-/// How the consumer batches.
+/// Batching settings of the consumer.
 #[derive(Debug, Clone)]
 pub struct IngestSettings {
     pub topology: Topology,
@@ -400,7 +400,7 @@ pub struct Stored {
     pub alerts_raised: u64,
 }
 
-/// Why a batch was not stored.
+/// The reason a batch was not stored.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("stopped before the batch could be stored")]
@@ -470,7 +470,7 @@ pub async fn store(pool: &PgPool, batch: &[Reading]) -> Result<Stored, sqlx::Err
     })
 }
 
-/// Whether a failed statement may succeed when tried again: lost or refused
+/// Tells whether a failed statement may succeed when tried again: lost or refused
 /// connections, deadlocks and serialization failures, an administrator's
 /// termination of the backend.
 pub fn is_transient(err: &sqlx::Error) -> bool {

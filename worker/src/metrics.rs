@@ -110,7 +110,7 @@ impl Metrics {
         }
     }
 
-    /// The metrics in the Prometheus text format (OpenMetrics).
+    /// Renders the metrics in the Prometheus text format (OpenMetrics).
     pub fn render(&self) -> String {
         let mut text = String::new();
         // Writing into a String cannot fail.

@@ -1,5 +1,5 @@
 //! The worker's operational HTTP endpoints: `/healthz` (the process runs),
-//! `/readyz` (PostgreSQL and RabbitMQ answer) and `/metrics` (Prometheus text).
+//! `/readyz` (PostgreSQL and RabbitMQ are reachable) and `/metrics` (Prometheus text).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,7 +19,7 @@ use crate::metrics::Metrics;
 /// How long a readiness probe waits for each dependency.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// What the endpoints need.
+/// Shared state of the endpoints.
 #[derive(Clone)]
 pub struct OpsState {
     pub pool: PgPool,
@@ -40,7 +40,7 @@ impl OpsState {
     }
 }
 
-/// The router with the three endpoints.
+/// Builds the router with the three endpoints.
 pub fn router(state: OpsState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))

@@ -60,7 +60,7 @@ pub struct Profile {
 }
 
 impl Profile {
-    /// The profile bundled with the worker.
+    /// Parses the profile bundled with the worker.
     ///
     /// # Errors
     /// Never for the bundled file; the type allows parsing other files.
@@ -117,12 +117,12 @@ impl Profile {
         Ok(Profile { columns })
     }
 
-    /// The value of one local quarter-hour (0..96) of a day.
+    /// Returns the value of one local quarter-hour (0..96) of a day.
     pub fn quarter(&self, date: NaiveDate, quarter: usize) -> f64 {
         self.series(date)[quarter.min(95)]
     }
 
-    /// The largest hourly sum of the day's profile: its typical peak hour.
+    /// Returns the largest hourly sum of the day's profile: its typical peak hour.
     pub fn peak_hour(&self, date: NaiveDate) -> f64 {
         let series = self.series(date);
         (0..24)

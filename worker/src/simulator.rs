@@ -39,7 +39,7 @@ const NOISE: f64 = 0.1;
 /// Readings per published message (a gateway array).
 const READINGS_PER_MESSAGE: usize = 1000;
 
-/// What to simulate.
+/// Simulator settings.
 #[derive(Debug, Clone)]
 pub struct SimulatorSettings {
     pub topology: Topology,
@@ -246,7 +246,7 @@ async fn follow_devices(
         .context("Failed to consume device events")
 }
 
-/// Every device that is not deleted, with its owner's time zone.
+/// Loads every device that is not deleted, with its owner's time zone.
 ///
 /// # Errors
 /// When the query fails.
@@ -271,7 +271,7 @@ pub async fn load_devices(pool: &PgPool) -> anyhow::Result<Vec<SimulatedDevice>>
         .collect())
 }
 
-/// The energy a device drew in the interval that ends at `end`: the profile's
+/// Simulates the energy a device drew in the interval that ends at `end`: the profile's
 /// quarter-hours in the device's local time, weighted by their overlap with the
 /// interval, scaled to the limit, with noise, and now and then a spike.
 pub fn simulate_reading(
@@ -302,7 +302,7 @@ pub fn simulate_reading(
     })
 }
 
-/// The expected energy of the interval before `end`, without noise.
+/// Computes the expected energy of the interval before `end`, without noise.
 pub fn expected_kwh(
     profile: &Profile,
     device: &SimulatedDevice,

@@ -100,7 +100,7 @@ impl TokenVerifier {
     /// Reads `jwt_verifying_keys`, `jwt_issuer` and `jwt_audience`.
     ///
     /// # Errors
-    /// When the key set is missing or holds a key that is not Ed25519.
+    /// When the key set is missing or contains a key that is not Ed25519.
     pub fn from_host(host: &Host<'_>) -> anyhow::Result<TokenVerifier> {
         let jwks = host
             .config("jwt_verifying_keys")
@@ -195,7 +195,7 @@ pub struct VerifiedToken {
     pub issued_at: DateTime<Utc>,
 }
 
-/// Signs tokens; only the `auth` component holds the key.
+/// Signs tokens. Only the `auth` component has the private key.
 pub struct TokenIssuer {
     key: ed25519_dalek::SigningKey,
     kid: String,

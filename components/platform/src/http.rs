@@ -12,7 +12,7 @@ use crate::problem::{ApiError, FieldError};
 
 pub type Request = http::Request<Bytes>;
 
-/// Largest JSON body a route accepts unless it says otherwise.
+/// Maximum JSON body size of a route that sets no limit of its own.
 pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
 
 pub fn json_response<T: Serialize>(status: StatusCode, body: &T) -> Response<Bytes> {
@@ -190,7 +190,7 @@ where
     Option::<T>::deserialize(deserializer).map(Some)
 }
 
-/// The decoded query string; a repeated key keeps its last value.
+/// Decodes the query string; a repeated key keeps its last value.
 pub fn query_params(request: &Request) -> HashMap<String, String> {
     request
         .uri()
@@ -203,7 +203,7 @@ pub fn query_params(request: &Request) -> HashMap<String, String> {
         .unwrap_or_default()
 }
 
-/// The path split into its segments, without the empty first one.
+/// Splits the path into its segments, without the empty first one.
 pub fn path_segments(request: &Request) -> Vec<&str> {
     request
         .uri()
@@ -277,7 +277,7 @@ pub struct Page<T> {
     pub total: i64,
 }
 
-/// The address of the caller: the first `X-Forwarded-For` hop when the deployment
+/// Returns the caller's address: the first `X-Forwarded-For` hop when the deployment
 /// trusts its ingress, else Spin's `spin-client-addr` without the port.
 pub fn client_address(request: &Request, trust_forwarded_for: bool) -> String {
     let header_text = |name: &str| {

@@ -1,4 +1,4 @@
-//! Errors at the HTTP boundary, answered as `application/problem+json` (RFC 9457).
+//! Errors at the HTTP boundary, sent as `application/problem+json` (RFC 9457).
 
 use bytes::Bytes;
 use http::{header, HeaderValue, Response, StatusCode};
@@ -24,7 +24,7 @@ impl FieldError {
 }
 
 /// Every way a request can fail. The caller's faults carry a message for them;
-/// `Unexpected` is ours, logged in full and answered with an opaque 500.
+/// `Unexpected` is ours, logged in full and returned as an opaque 500.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("{detail}")]
@@ -105,7 +105,7 @@ impl ApiError {
 
     /// Builds the problem+json response. An unexpected error is written to stderr
     /// with its cause chain (the one log line a component writes per failure) and
-    /// answered without any detail.
+    /// returned without any detail.
     pub fn into_response(self) -> Response<Bytes> {
         let status = self.status();
         let mut problem = Problem {

@@ -152,7 +152,7 @@ fn kwh_field(raw: Option<&RawValue>) -> Result<Decimal, String> {
     Ok(round_kwh(value).normalize())
 }
 
-/// What became of one reading of a batch.
+/// The outcome of one reading of a batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     Stored,
@@ -177,7 +177,7 @@ pub enum Outcome {
 /// Rows are written in key order so that concurrent batches lock in the same
 /// order; the hour row is updated with `on conflict ... do update`, which waits
 /// for a concurrent batch of the same hour and then adds to its committed total,
-/// so the alert decision always sees the whole hour.
+/// so the alert decision always reads the whole hour's total.
 pub fn ingest_sql() -> String {
     let alert_json = crate::events::ALERT_JSON;
     format!(
@@ -242,7 +242,7 @@ pub fn ingest_sql() -> String {
     )
 }
 
-/// The three text arrays [`ingest_sql`] takes.
+/// Builds the three text arrays [`ingest_sql`] takes.
 pub fn ingest_params(readings: &[Reading]) -> [Vec<String>; 3] {
     let mut device_ids = Vec::with_capacity(readings.len());
     let mut times = Vec::with_capacity(readings.len());
@@ -471,7 +471,7 @@ mod tests {
     }
 
     #[test]
-    fn summary_marks_first_of_key_stored_and_repeats_duplicate() {
+    fn summary_marks_repeats_duplicate() {
         let device: Uuid = DEVICE.parse().unwrap();
         let stranger = Uuid::nil();
         let at = now() - Duration::hours(1);
